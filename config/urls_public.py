@@ -1,0 +1,13 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts import views as account_views
+from config.api import public_api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="controlplane:tenant_list"), name="home"),
+    path("conta/entrar/", account_views.LoginView.as_view(), name="login"),
+    path("conta/", include("accounts.urls")),
+    path("controle/", include("controlplane.urls")),
+    path("api/", public_api.urls),
+]
