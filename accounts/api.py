@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import EmailStr
 
@@ -63,7 +63,7 @@ def get_user(request: HttpRequest, user_id: int) -> User:
 
 
 @router.post("/users", response={201: UserCreateOut, 400: ErrorOut}, summary="Convidar usuário")
-def create_user(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[str, object]]:
+def create_user(request: HttpRequest, payload: UserCreateIn) -> Status[dict[str, object]]:
     """Creates the user without a password and e-mails an invitation link with which they set
     their own password (6.5.23.3)."""
     require_capability(request, "manage_users")
@@ -74,7 +74,7 @@ def create_user(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[
         role=payload.role,
         host=request.get_host().split(":")[0],
     )
-    return 201, {"user": link.user, "invitation_sent": True}
+    return Status(201, {"user": link.user, "invitation_sent": True})
 
 
 @router.patch("/users/{user_id}", response={200: UserOut, 400: ErrorOut, 404: ErrorOut},
@@ -105,7 +105,7 @@ class TokenOut(Schema):
 
 @auth_router.post("/token", auth=None, response={201: TokenOut, 401: ErrorOut, 403: ErrorOut},
                   summary="Obter um token de API")
-def obtain_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, str]]:
+def obtain_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     """Exchanges the e-mail and password of a user allowed to manage API tokens for a new token.
 
     The token is shown only in this response; keep it in a secret store. Send it as
@@ -119,5 +119,5 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
     issued = services.api_token_create(
         actor=Actor.from_request(request, user=user, via="api"), user=user, name=payload.name
     )
-    return 201, {"token": issued.token, "name": issued.api_token.name,
-                 "prefix": issued.api_token.prefix}
+    return Status(201, {"token": issued.token, "name": issued.api_token.name,
+                        "prefix": issued.api_token.prefix})

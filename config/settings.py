@@ -68,6 +68,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "accounts",
     "security",
+    "sso",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import EmailStr
 
 from controlplane.selectors import tenant_list_all_tenants
@@ -58,9 +58,9 @@ def get_tenant(request: HttpRequest, slug: str) -> Tenant:
 @router.post(
     "/tenants", response={201: TenantOut, 400: ErrorOut}, summary="Cadastrar cliente (onboarding)"
 )
-def create_tenant(request: HttpRequest, payload: TenantIn) -> tuple[int, Tenant]:
+def create_tenant(request: HttpRequest, payload: TenantIn) -> Status[Tenant]:
     """Creates the client's schema, domain and first administrator, who receives an invitation
     e-mail to set their own password. All or nothing."""
     require_operator(request)
     result = tenant_provision(actor=Actor.from_request(request, via="api"), **payload.dict())
-    return 201, tenant_list_all_tenants().get(pk=result.tenant.pk)
+    return Status(201, tenant_list_all_tenants().get(pk=result.tenant.pk))

@@ -8,7 +8,7 @@ from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from accounts.services import roles_sync
-from tenants.models import Tenant
+from tenants.models import Tenant, clone_function_ensure
 from tenants.schemas import template_schema_name
 
 
@@ -44,6 +44,8 @@ class Command(BaseCommand):
         )
         with schema_context(template):
             roles_sync()
+        connection.set_schema_to_public()
+        clone_function_ensure(replace=True)
 
         tenants = Tenant.objects.exclude(schema_name=get_public_schema_name()).count()
         self.stdout.write(f"[3/3] {tenants} tenant schema(s)")

@@ -1,0 +1,60 @@
+# Atendimento Digital — developer commands. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?= -n 2 -q
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-22s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml uv.lock
+	@echo "==> installing Python dependencies into $(VENV) (first time takes a minute)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check 'uv>=0.9,<1'
+	@$(VENV)/bin/uv sync --frozen --inexact --python $(PY) -q
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+.PHONY: install
+install: $(STAMP) ## Install the locked dependencies into .venv
+
+.PHONY: run
+run: $(STAMP) ## Run the platform with its demo tenant (embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset)
+	$(PY) -m config.run serve
+
+.PHONY: test
+test: $(STAMP) ## Run the whole test suite against real PostgreSQL and Redis
+	$(PY) -m config.run test -- $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(STAMP) ## ruff, ruff format --check, mypy and makemigrations --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+
+.PHONY: migrate
+migrate: $(STAMP) ## Migrate the public schema, the template schema and every tenant
+	$(PY) manage.py migrate_all
+
+.PHONY: messages
+messages: $(STAMP) ## Extract translatable strings into locale/{en,es} (needs GNU gettext)
+	$(PY) manage.py makemessages -l en -l es --ignore=.venv --ignore=.data --ignore=tests --no-obsolete
+	$(PY) manage.py compile_catalogs
+
+.PHONY: bench-provisioning
+bench-provisioning: $(STAMP) ## Provision 20 tenants by clone and 20 by migration; print s/tenant
+	$(PY) -m config.run bench bench/provisioning.py
+
+.PHONY: bench-metering
+bench-metering: $(STAMP) ## Usage records/s and a 10M-record monthly statement
+	$(PY) -m config.run bench bench/metering.py
+
+.PHONY: clean-data
+clean-data: ## Delete the embedded databases' data in .data/
+	rm -rf .data
