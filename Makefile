@@ -15,6 +15,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml uv.lock
 	@echo "==> installing Python dependencies into $(VENV) (first time takes a minute)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null
 	@$(PY) -m pip install -q --disable-pip-version-check 'uv>=0.9,<1'
 	@$(VENV)/bin/uv sync --frozen --inexact --python $(PY) -q
 	@rm -f $(VENV)/.installed-*

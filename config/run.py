@@ -59,11 +59,7 @@ def serve(options: argparse.Namespace) -> int:
                          "--schedule", str(DATA_DIR / "celery" / "beat-schedule")])
     processes = [subprocess.Popen(command, cwd=ROOT) for command in commands]
 
-    from tenants.management.commands.seed_demo import (
-        DEMO_PASSWORD,
-        DEMO_USERS,
-        OPERATOR_EMAIL,
-    )
+    from tenants.demo import DEMO_PASSWORD, DEMO_USERS, OPERATOR_EMAIL
 
     port = options.port
     print(
@@ -73,8 +69,8 @@ Plataforma no ar (Ctrl-C para parar):
       {OPERATOR_EMAIL} / {DEMO_PASSWORD}
   Órgão de demonstração:          http://demo.localhost:{port}/
 """
-        + "\n".join(f"      {email} / {DEMO_PASSWORD}  ({role.label})"
-                    for email, _name, role in DEMO_USERS)
+        + "\n".join(f"      {email} / {DEMO_PASSWORD}  ({label})"
+                    for email, _name, _role, label in DEMO_USERS)
         + f"\n  Documentação da API:            http://demo.localhost:{port}/api/docs\n",
         flush=True,
     )

@@ -7,22 +7,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from accounts.roles import Role
 from accounts.services import user_invite
 from security.actors import Actor
+from tenants.demo import DEMO_CNPJ, DEMO_PASSWORD, DEMO_USERS, OPERATOR_EMAIL
 from tenants.models import Tenant
 from tenants.services import public_tenant_ensure, tenant_domain_for, tenant_provision
 
-DEMO_PASSWORD = "Demo@2026!"  # noqa: S105 - published demo credentials, development only
-DEMO_CNPJ = "46395000000139"
-OPERATOR_EMAIL = "operador@provedor.local"
-DEMO_USERS = [
-    ("admin@demo.local", "Ana Administradora", Role.ADMIN),
-    ("supervisor@demo.local", "Sérgio Supervisor", Role.SUPERVISOR),
-    ("atendente@demo.local", "Aline Atendente", Role.AGENT),
-    ("atendente2@demo.local", "Bruno Atendente", Role.AGENT),
-    ("auditor@demo.local", "Augusto Auditor", Role.AUDITOR),
-]
 
 
 class Command(BaseCommand):
@@ -51,7 +41,7 @@ class Command(BaseCommand):
                 admin_email=DEMO_USERS[0][0],
             ).tenant
         with schema_context(tenant.schema_name):
-            for email, name, role in DEMO_USERS:
+            for email, name, role, _label in DEMO_USERS:
                 user = User.objects.filter(email=email).first()
                 if user is None:
                     user = user_invite(
