@@ -26,7 +26,7 @@ install: $(STAMP) ## Install the locked dependencies into .venv
 
 .PHONY: run
 run: $(STAMP) ## Run the platform with its demo tenant (embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset)
-	$(PY) -m config.run serve
+	$(PY) -m config.run serve $(RUN_ARGS)
 
 .PHONY: test
 test: $(STAMP) ## Run the whole test suite against real PostgreSQL and Redis

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,7 +34,16 @@ def _manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
 
 
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex((host, port)) == 0
+
+
 def serve(options: argparse.Namespace) -> int:
+    if _port_in_use(options.host, options.port):
+        print(f"A porta {options.port} já está em uso em {options.host}. Pare o outro processo "
+              f"ou use: make run RUN_ARGS='--port 8001'", file=sys.stderr)
+        return 2
     services = EmbeddedServices()
     _step("iniciando serviços")
     services.ensure()
@@ -57,11 +67,17 @@ def serve(options: argparse.Namespace) -> int:
                          "--concurrency", "2"])
         commands.append([PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "warning",
                          "--schedule", str(DATA_DIR / "celery" / "beat-schedule")])
-    processes = [subprocess.Popen(command, cwd=ROOT) for command in commands]
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        processes.extend(subprocess.Popen(command, cwd=ROOT) for command in commands)
+        return _supervise(processes, options.port)
+    finally:
+        _stop(processes)
 
+
+def _supervise(processes: list[subprocess.Popen[bytes]], port: int) -> int:
     from tenants.demo import DEMO_PASSWORD, DEMO_USERS, OPERATOR_EMAIL
 
-    port = options.port
     print(
         f"""
 Plataforma no ar (Ctrl-C para parar):
@@ -84,6 +100,11 @@ Plataforma no ar (Ctrl-C para parar):
     signal.signal(signal.SIGTERM, stop)
     while not stopping and all(process.poll() is None for process in processes):
         time.sleep(0.5)
+    return 0 if stopping else 1
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stops every child, whatever made the launcher stop, so nothing is left running."""
     _step("parando")
     for process in processes:
         if process.poll() is None:
@@ -93,7 +114,6 @@ Plataforma no ar (Ctrl-C para parar):
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-    return 0 if stopping else 1
 
 
 def test(pytest_args: list[str]) -> int:
