@@ -53,6 +53,7 @@ SHARED_APPS = [
     "security",
     "controlplane",
     "billing",
+    "channels.intake",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -61,6 +62,10 @@ SHARED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",
+    # Lockout counting and 2FA devices live in every schema: operators sign in on the public one.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -68,7 +73,12 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "accounts",
     "security",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "sso",
+    "channels",
+    "desk",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -85,18 +95,26 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",
     "core.middleware.RequestContextMiddleware",
+    # IP allow/block lists (6.5.23.9), before anything else reads the request; not /webhooks/.
+    "security.middleware.IpAccessMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "core.middleware.UserLanguageMiddleware",
+    # A client whose contract ended is read-only (6.2.15): writes refused with 423.
+    "controlplane.middleware.ReadOnlyTenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inactivity logout, 2FA verification/enrolment, expired password (docs/adr/0020).
+    "security.middleware.AccessPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a lockout flagged during authentication into the lockout response; must be last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -164,12 +182,19 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# django-axes first: it refuses locked-out users before any backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Length, complexity and history come from the tenant's SecurityPolicy (6.5.23.4).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {"NAME": "security.passwords.PolicyMinimumLengthValidator"},
+    {"NAME": "security.passwords.PolicyComplexityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "security.passwords.PasswordHistoryValidator"},
 ]
 PASSWORD_HASHERS = (
     ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -275,3 +300,160 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+
+# --- Message pipeline: webhook intake, processing, outbox, media (docs/adr/0040) ------------
+# Webhook bodies above this size are refused with 413 before they are read.
+INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=1024 * 1024)
+# A processing failure is retried by the sweeper up to this many times, then left "failed".
+INBOX_MAX_ATTEMPTS = env.int("INBOX_MAX_ATTEMPTS", default=8)
+# Raw webhook bodies hold personal data: processed events are deleted after this many days.
+INBOX_RETENTION_DAYS = env.int("INBOX_RETENTION_DAYS", default=30)
+# The URL providers call back (Telegram setWebhook); the public host by default.
+CHANNELS_WEBHOOK_BASE_URL = env.str(
+    "CHANNELS_WEBHOOK_BASE_URL",
+    default=f"{PUBLIC_SCHEME}://{BASE_DOMAIN}" + (f":{PUBLIC_PORT}" if PUBLIC_PORT else ""),
+)
+# Where sandbox channels send (6.8.5): the provider simulators, when a channel names none.
+CHANNELS_SANDBOX_URLS = {
+    "whatsapp": env.str("CHANNELS_SANDBOX_WHATSAPP_URL", default=""),
+    "telegram": env.str("CHANNELS_SANDBOX_TELEGRAM_URL", default=""),
+}
+# The outbox lease must outlast the slowest provider call (HTTP client: 5 s connect + 30 s
+# read), or a second worker could send the same message.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=2.0)
+OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=900.0)
+# Inbound media limits per kind (WhatsApp Cloud API's own limits) and the accepted types.
+MEDIA_MAX_BYTES = {
+    "image": env.int("MEDIA_MAX_IMAGE_BYTES", default=5 * 1024 * 1024),
+    "video": env.int("MEDIA_MAX_VIDEO_BYTES", default=16 * 1024 * 1024),
+    "audio": env.int("MEDIA_MAX_AUDIO_BYTES", default=16 * 1024 * 1024),
+    "document": env.int("MEDIA_MAX_DOCUMENT_BYTES", default=100 * 1024 * 1024),
+    "sticker": env.int("MEDIA_MAX_STICKER_BYTES", default=500 * 1024),
+}
+MEDIA_ALLOWED_MIME_TYPES = {
+    "image": ["image/jpeg", "image/png", "image/webp", "image/gif"],
+    "video": ["video/mp4", "video/3gpp", "video/quicktime", "video/webm"],
+    "audio": ["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/webm",
+              "audio/x-m4a", "audio/wav"],
+    "document": [
+        "application/pdf", "text/plain", "text/csv", "application/msword",
+        "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+        "application/zip", "image/jpeg", "image/png",
+    ],
+    "sticker": ["image/webp", "application/x-tgsticker", "video/webm"],
+}
+# Workers look a task's tenant up by schema once per this many seconds, not once per task.
+CELERY_TASK_TENANT_CACHE_SECONDS = env.int("CELERY_TASK_TENANT_CACHE_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "pipeline-inbox-sweep": {"task": "desk.tasks.inbox_sweep", "schedule": 30.0},
+        "pipeline-outbox-sweep": {"task": "desk.tasks.outbox_sweep", "schedule": 30.0},
+        "pipeline-inbox-purge": {"task": "desk.tasks.inbox_purge", "schedule": 3600.0},
+    }
+)
+
+
+# --- Control plane: status page, probes, SLA, backups, contract end (docs/adr/0030) ---------
+from celery.schedules import crontab  # noqa: E402
+# Consecutive failed probe checks (30 s apart) before an outage is recorded from the first one.
+STATUS_PROBE_FAILURES_TO_OPEN = env.int("STATUS_PROBE_FAILURES_TO_OPEN", default=3)
+STATUS_PROBE_TIMEOUT_SECONDS = env.float("STATUS_PROBE_TIMEOUT_SECONDS", default=5.0)
+# What the web and API probes fetch; by default this deployment's own public host.
+STATUS_PROBE_WEB_URL = env.str("STATUS_PROBE_WEB_URL", default="")
+STATUS_PROBE_API_URL = env.str("STATUS_PROBE_API_URL", default="")
+STATUS_PROBE_RESULT_RETENTION_DAYS = env.int("STATUS_PROBE_RESULT_RETENTION_DAYS", default=90)
+STATUS_QUEUE_LAG_LIMIT_SECONDS = env.int("STATUS_QUEUE_LAG_LIMIT_SECONDS", default=120)
+STATUS_WATCHED_QUEUES = env.list("STATUS_WATCHED_QUEUES", default=["celery"])
+# Development only: lets status-page webhooks point at private addresses.
+STATUS_WEBHOOK_ALLOW_PRIVATE = env.bool("STATUS_WEBHOOK_ALLOW_PRIVATE", default=False)
+DASHBOARD_ACTIVE_SESSION_MINUTES = env.int("DASHBOARD_ACTIVE_SESSION_MINUTES", default=15)
+# Backups (6.2.14): AES-256-GCM with this 32-byte URL-safe base64 key (a Fernet key works).
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(BASE_DIR / ".data" / "backups"))
+BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=35)
+# Read-only access after the contract ends (6.2.15); never less than 30.
+CONTRACT_READ_ONLY_DAYS = env.int("CONTRACT_READ_ONLY_DAYS", default=30)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "controlplane-probes": {"task": "controlplane.tasks.probes_run", "schedule": 30.0},
+        "controlplane-maintenance": {
+            "task": "controlplane.tasks.maintenance_advance", "schedule": 60.0,
+        },
+        "controlplane-probe-results-purge": {
+            "task": "controlplane.tasks.probe_results_purge", "schedule": 86400.0,
+        },
+        "controlplane-backups": {
+            "task": "controlplane.tasks.backups_run",
+            "schedule": crontab(hour=2, minute=30),
+        },
+    }
+)
+
+
+# --- Security policies: lockout, 2FA, reCAPTCHA, field encryption (docs/adr/0020) ---------
+# Fernet keys, comma-separated; the first encrypts, all decrypt (rotation: prepend a new key,
+# run `manage.py rotate_field_keys`, drop the old one). Required in production.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# HMAC key of the blind indexes (exact lookup of encrypted values). Required in production.
+FIELD_BLIND_INDEX_KEY = env.str("FIELD_BLIND_INDEX_KEY", default="")
+RECAPTCHA_VERIFY_URL = env.str(
+    "RECAPTCHA_VERIFY_URL", default="https://www.google.com/recaptcha/api/siteverify"
+)
+RECAPTCHA_SCRIPT_URL = env.str(
+    "RECAPTCHA_SCRIPT_URL", default="https://www.google.com/recaptcha/api.js"
+)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Atendimento Digital")
+# django-axes reads each tenant's SecurityPolicy through these callables (security/lockout.py).
+AXES_HANDLER = "security.lockout.TenantLockoutHandler"
+AXES_FAILURE_LIMIT = "security.lockout.failure_limit"
+AXES_COOLOFF_TIME = "security.lockout.failure_window"
+AXES_LOCKOUT_PARAMETERS = "security.lockout.lockout_parameters"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "security.lockout.username"
+AXES_CLIENT_IP_CALLABLE = "security.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # the access log is security.AccessEvent
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
+
+# --- Metering and billing: ledger, statements, Stripe (docs/adr/0010, docs/adr/0011) -------
+from celery.schedules import crontab as billing_crontab  # noqa: E402
+
+# Who issues the monthly statements (their header, 6.6.4).
+BILLING_PROVIDER_NAME = env.str("BILLING_PROVIDER_NAME", default="Atendimento Digital")
+BILLING_PROVIDER_CNPJ = env.str("BILLING_PROVIDER_CNPJ", default="")
+# A month closes this long after it ends in São Paulo, so messages still in the pipeline at
+# midnight are billed in their own month rather than as adjustments.
+BILLING_CLOSE_GRACE_HOURS = env.int("BILLING_CLOSE_GRACE_HOURS", default=3)
+# Stripe, for tenants invoiced through it. STRIPE_API_BASE points at localstripe in tests.
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "billing-rollups-refresh": {"task": "billing.tasks.rollups_refresh", "schedule": 60.0},
+        "billing-rollups-rebuild-open": {
+            "task": "billing.tasks.rollups_rebuild_open",
+            "schedule": billing_crontab(hour=1, minute=40),
+        },
+        "billing-periods-close": {
+            "task": "billing.tasks.periods_close_due",
+            "schedule": billing_crontab(hour=3, minute=15),
+        },
+        "billing-partitions-ensure": {
+            "task": "billing.tasks.partitions_ensure",
+            "schedule": billing_crontab(hour=0, minute=50),
+        },
+    }
+)

@@ -4,6 +4,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -22,28 +23,32 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         tenant = getattr(request, "tenant", None)
-        tenant_token = tenant_var.set(getattr(tenant, "schema_name", "-"))
-        request_token = request_id_var.set(request_id)
+        # Set, not reset afterwards: Django logs 4xx/5xx responses after the middleware chain
+        # has returned, and those lines must still carry the ids. The next request overwrites.
+        tenant_var.set(getattr(tenant, "schema_name", "-"))
+        request_id_var.set(request_id)
         request.request_id = request_id  # type: ignore[attr-defined]
-        try:
-            response = self.get_response(request)
-        finally:
-            tenant_var.reset(tenant_token)
-            request_id_var.reset(request_token)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
 
 
 class UserLanguageMiddleware:
-    """Activates the signed-in user's chosen language (pt-BR unless they picked another)."""
+    """Brazilian Portuguese unless the signed-in user chose English or Spanish (6.5.3, 6.5.4).
+
+    The browser's Accept-Language is deliberately ignored: public servants' machines often
+    come configured in English, and the procurement requires pt-BR as the interface language.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None else ""
-        if language and user is not None and user.is_authenticated:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
-        return self.get_response(request)
+        chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        language = chosen or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

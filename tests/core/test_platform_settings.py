@@ -125,3 +125,13 @@ def test_production_refuses_to_start_without_secret_key() -> None:
                             env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "SECRET_KEY must be set in production" in result.stderr
+
+
+@pytest.mark.req("6.5.3")
+@pytest.mark.django_db
+def test_browser_language_does_not_override_portuguese(tenant_alfa: Tenant) -> None:
+    response = Client(HTTP_HOST="alfa.localhost").get(
+        "/conta/entrar/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"
+    )
+    assert '<html lang="pt-br">' in response.content.decode()
+    assert response["Content-Language"] == "pt-br"
