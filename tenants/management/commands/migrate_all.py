@@ -10,6 +10,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 from accounts.services import roles_sync
 from tenants.models import Tenant, clone_function_ensure
 from tenants.schemas import template_schema_name
+from tenants.services import public_tenant_ensure
 
 
 class Command(BaseCommand):
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         quiet = max(verbosity - 1, 0)
         self.stdout.write("[1/3] public schema")
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=quiet)
+        # The control plane answers at BASE_DOMAIN only once its tenant row and domain exist.
+        public_tenant_ensure()
 
         template = template_schema_name()
         self.stdout.write(f"[2/3] template schema '{template}'")
