@@ -26,9 +26,8 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import StrEnum
 from fractions import Fraction
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+from core.timezones import SAO_PAULO
 
 SLA_TARGET_PERCENT = Decimal("99.9")
 MONTHLY_DOWNTIME_CAP_MINUTES = Decimal(45)

@@ -22,13 +22,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from dateutil.easter import easter  # python-dateutil is a hard dependency of `holidays`
 from holidays import OPTIONAL, PUBLIC
 from holidays.countries.brazil import Brazil
 
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+from core.timezones import SAO_PAULO
 
 MIN_MAINTENANCE_NOTICE_BUSINESS_DAYS = 2
 

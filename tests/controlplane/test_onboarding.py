@@ -41,7 +41,9 @@ def test_operator_onboards_a_client_on_the_screen(
 
 def test_invalid_cnpj_is_shown_on_the_form_and_changes_nothing(operator_client: Client) -> None:
     before = Tenant.objects.count()
-    response = operator_client.post("/controle/clientes/novo/", {**FORM, "cnpj": "34.028.316/0001-00"})
+    response = operator_client.post(
+        "/controle/clientes/novo/", {**FORM, "cnpj": "34.028.316/0001-00"}
+    )
     assert response.status_code == 200
     assert "CNPJ inválido" in response.content.decode()
     assert Tenant.objects.count() == before
@@ -60,8 +62,9 @@ def test_operator_api_creates_and_lists_tenants(operator: User) -> None:
     client = Client(HTTP_HOST=settings.BASE_DOMAIN, HTTP_AUTHORIZATION=f"Bearer {token}")
 
     created = client.post("/api/tenants", FORM, content_type="application/json")
-    bad = client.post("/api/tenants", {**FORM, "slug": "epsilon", "cnpj": "1"},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/tenants", {**FORM, "slug": "epsilon", "cnpj": "1"}, content_type="application/json"
+    )
     listed = client.get("/api/tenants")
 
     assert created.status_code == 201
