@@ -20,9 +20,12 @@ from accounts.forms import ApiTokenForm, EditUserForm, InviteUserForm, LanguageF
 from accounts.models import ApiToken, User
 from core.permissions import capability_required
 from security.actors import Actor
+from security.views.login import SecureLoginView
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(SecureLoginView):
+    """Sign-in with the tenant's security policy (lockout, reCAPTCHA, login hours)."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 

@@ -54,6 +54,7 @@ SHARED_APPS = [
     "controlplane",
     "billing",
     "channels.intake",
+    "analytics",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -79,6 +80,8 @@ TENANT_APPS = [
     "sso",
     "channels",
     "desk",
+    "routing",
+    "portal",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -362,6 +365,7 @@ CELERY_BEAT_SCHEDULE.update(
 
 # --- Control plane: status page, probes, SLA, backups, contract end (docs/adr/0030) ---------
 from celery.schedules import crontab  # noqa: E402
+
 # Consecutive failed probe checks (30 s apart) before an outage is recorded from the first one.
 STATUS_PROBE_FAILURES_TO_OPEN = env.int("STATUS_PROBE_FAILURES_TO_OPEN", default=3)
 STATUS_PROBE_TIMEOUT_SECONDS = env.float("STATUS_PROBE_TIMEOUT_SECONDS", default=5.0)
@@ -457,3 +461,55 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+
+# --- Analytics: ClickHouse, export from PostgreSQL, reports (docs/adr/0050, 0051) ----------
+# CLICKHOUSE_URL (above) names a ClickHouse server; unset, the embedded chDB service that owns
+# this folder (python -m analytics.server, started by `make run`).
+ANALYTICS_EMBEDDED_PATH = env.str("ANALYTICS_EMBEDDED_PATH", default=str(BASE_DIR / ".data" / "chdb"))
+ANALYTICS_CONNECT_TIMEOUT_SECONDS = env.int("ANALYTICS_CONNECT_TIMEOUT_SECONDS", default=5)
+ANALYTICS_QUERY_TIMEOUT_SECONDS = env.int("ANALYTICS_QUERY_TIMEOUT_SECONDS", default=60)
+ANALYTICS_EXPORT_INTERVAL_SECONDS = env.int("ANALYTICS_EXPORT_INTERVAL_SECONDS", default=15)
+ANALYTICS_EXPORT_BATCH_SIZE = env.int("ANALYTICS_EXPORT_BATCH_SIZE", default=5000)
+ANALYTICS_EXPORT_MAX_BATCHES = env.int("ANALYTICS_EXPORT_MAX_BATCHES", default=20)
+# A missing id older than this is final (rolled back or deleted): no transaction that writes an
+# exported table may stay open longer.
+ANALYTICS_EXPORT_SETTLE_SECONDS = env.int("ANALYTICS_EXPORT_SETTLE_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "analytics-export": {
+            "task": "analytics.tasks.export_all_tenants",
+            "schedule": float(ANALYTICS_EXPORT_INTERVAL_SECONDS),
+        },
+    }
+)
+
+
+# --- Routing and the conversation lifecycle (docs/adr/0060) -------------------------------
+# Timers are rows scanned by these sweeps, so they survive worker and beat restarts.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "routing-queue-sweep": {"task": "routing.tasks.queue_sweep", "schedule": 30.0},
+        "routing-inactivity-sweep": {"task": "routing.tasks.inactivity_sweep", "schedule": 60.0},
+        "routing-survey-expire": {"task": "routing.tasks.survey_expire", "schedule": 300.0},
+    }
+)
+
+
+# --- Live updates (SSE) and the built-in provider simulator (docs/adr/0041) ---------------
+# SSE streams: a comment line this often, a reconnect after this long, and how many events per
+# tenant are kept for Last-Event-ID resume.
+LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=15.0)
+LIVE_MAX_STREAM_SECONDS = env.float("LIVE_MAX_STREAM_SECONDS", default=600.0)
+LIVE_REPLAY_SIZE = env.int("LIVE_REPLAY_SIZE", default=500)
+# The provider simulator (6.8.5) answers on the public host at /sandbox/<provider>/; sandbox
+# channels that name no simulator of their own send there.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
+# Seconds after accepting a message until the simulated WhatsApp posts sent, delivered, read.
+SANDBOX_STATUS_DELAYS = [float(value) for value in env.list("SANDBOX_STATUS_DELAYS",
+                                                            default=["1", "2", "4"])]
+if SANDBOX_ENABLED:
+    for _provider in ("whatsapp", "telegram"):
+        CHANNELS_SANDBOX_URLS[_provider] = CHANNELS_SANDBOX_URLS[_provider] or (
+            f"{CHANNELS_WEBHOOK_BASE_URL.rstrip('/')}/sandbox/{_provider}"
+        )

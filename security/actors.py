@@ -33,7 +33,7 @@ class Actor:
 
     @classmethod
     def from_request(cls, request: HttpRequest, *, user: Any = None, via: str = "web") -> Actor:
-        person = user if user is not None else getattr(request, "user", None)
+        person: Any = user if user is not None else getattr(request, "user", None)
         authenticated = bool(person is not None and person.is_authenticated)
         token = getattr(request, "api_token", None)
         return cls(

@@ -69,8 +69,9 @@ def audit_record(
         object_repr = object_repr or str(target)[:200]
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
-                           [_AUDIT_LOCK_KEY])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", [_AUDIT_LOCK_KEY]
+            )
         last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
         entry = AuditEntry(
             actor_id=actor.user_id,
