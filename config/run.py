@@ -54,6 +54,7 @@ def serve(options: argparse.Namespace) -> int:
     _manage("compile_catalogs")
     _step("aplicando migrações (público, modelo, órgãos)")
     _manage("migrate_all")
+    _manage("clickhouse_migrate")
     _step("preparando dados de demonstração")
     _manage("seed_demo")
 
@@ -118,7 +119,8 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def test(pytest_args: list[str]) -> int:
     services = EmbeddedServices()
-    services.ensure()
+    # The analytics tests start their own chDB service on a free port.
+    services.ensure(clickhouse=False)
     for line in services.started:
         print(f"    {line}", flush=True)
     subprocess.run([PYTHON, "manage.py", "compile_catalogs"], cwd=ROOT, check=True,

@@ -16,6 +16,8 @@ if [ "${RUN_MIGRATIONS:-0}" = "1" ]; then
     # Also creates the control-plane tenant row and its BASE_DOMAIN domain.
     echo "==> manage.py migrate_all"
     python manage.py migrate_all
+    echo "==> manage.py clickhouse_migrate"
+    python manage.py clickhouse_migrate
 fi
 
 if [ "${COLLECTSTATIC:-0}" = "1" ]; then

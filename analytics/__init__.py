@@ -1,0 +1,1 @@
+"""Analytics on ClickHouse: client, schema migrations, event export, report queries."""

@@ -1,0 +1,21 @@
+"""The reports of 6.5.48, one query class each (analytics/reports/base.py), by slug."""
+
+from __future__ import annotations
+
+from analytics.reports.base import Report
+from analytics.reports.system_changes import SystemChangesReport
+
+REPORTS: dict[str, type[Report]] = {}
+
+
+def report_register(report: type[Report]) -> type[Report]:
+    """Adds a report class (usable as a class decorator by the reports to come)."""
+    REPORTS[report.slug] = report
+    return report
+
+
+def report_get(slug: str) -> type[Report] | None:
+    return REPORTS.get(slug)
+
+
+report_register(SystemChangesReport)
