@@ -52,6 +52,10 @@ messages: $(STAMP) ## Extract translatable strings into locale/{en,es} (needs GN
 bench-provisioning: $(STAMP) ## Provision 20 tenants by clone and 20 by migration; print s/tenant
 	$(PY) -m config.run bench bench/provisioning.py
 
+.PHONY: bench-ingest
+bench-ingest: $(STAMP) ## Signed WhatsApp webhooks for 60 s through intake and workers; msgs/s vs raw inserts
+	$(PY) -m config.run bench bench/ingest.py
+
 .PHONY: bench-metering
 bench-metering: $(STAMP) ## Usage records/s and a 10M-record monthly statement
 	$(PY) -m config.run bench bench/metering.py
@@ -59,3 +63,7 @@ bench-metering: $(STAMP) ## Usage records/s and a 10M-record monthly statement
 .PHONY: clean-data
 clean-data: ## Delete the embedded databases' data in .data/
 	rm -rf .data
+
+.PHONY: screenshots
+screenshots: $(STAMP) ## PNGs of the console and monitor into docs/screenshots/ (needs `make run`; SCREENSHOT_ARGS='--own-server' starts one)
+	$(PY) scripts/screenshots.py $(SCREENSHOT_ARGS)

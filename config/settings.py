@@ -496,7 +496,7 @@ CELERY_BEAT_SCHEDULE.update(
 )
 
 
-# --- Live updates (SSE) and the built-in provider simulator (docs/adr/0041) ---------------
+# --- Live updates (SSE) and the built-in provider simulator (docs/adr/0041, 0042) ---------
 # SSE streams: a comment line this often, a reconnect after this long, and how many events per
 # tenant are kept for Last-Event-ID resume.
 LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=15.0)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("faturamento/", include("billing.urls_public")),
     path("status/", include("controlplane.urls_status")),
     path("api/", public_api.urls),
+    path("webhooks/stripe/", include("billing.urls_webhooks")),
     path("webhooks/", include("channels.intake.urls")),
     path("sandbox/", include("channels.sandbox.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Webhook intake (public schema): routing table, raw event inbox, the webhook views."""

@@ -1,0 +1,1 @@
+"""The service desk: contacts, conversations (protocols), messages, teams, the outbox."""
