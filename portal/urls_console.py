@@ -1,0 +1,29 @@
+"""The agent console, on the tenant host under /console/."""
+
+from django.urls import path
+
+from portal.views import console
+
+app_name = "portal_console"
+
+urlpatterns = [
+    path("", console.console, name="index"),
+    path("sw.js", console.service_worker, name="service_worker"),
+    path("listas", console.lists_fragment, name="lists"),
+    path("situacao", console.agent_status, name="status"),
+    path("contatos", console.contact_search, name="contact_search"),
+    path("respostas", console.replies, name="replies"),
+    path("contato/<int:contact_id>/", console.contact_page, name="contact"),
+    path("contato/<int:contact_id>/nome", console.contact_rename, name="contact_rename"),
+    path(
+        "contato/<int:contact_id>/historico/<int:conversation_id>",
+        console.history_conversation,
+        name="history_conversation",
+    ),
+    path("c/<int:conversation_id>/", console.conversation_page, name="conversation"),
+    path("c/<int:conversation_id>/mensagens", console.thread_fragment, name="thread"),
+    path("c/<int:conversation_id>/enviar", console.send, name="send"),
+    path("c/<int:conversation_id>/transferir", console.transfer, name="transfer"),
+    path("c/<int:conversation_id>/convidar", console.invite, name="invite"),
+    path("c/<int:conversation_id>/encerrar", console.close, name="close"),
+]
