@@ -33,6 +33,34 @@ def probe_api_url() -> str:
     return str(_get("STATUS_PROBE_API_URL", "") or f"{base_url()}/api/health")
 
 
+def probe_intake_url() -> str:
+    """Where the intake probe POSTs its signed webhook: the public host, as a provider would."""
+    return str(_get("STATUS_PROBE_INTAKE_URL", "") or f"{base_url()}/webhooks/whatsapp")
+
+
+def delivery_stuck_seconds() -> int:
+    """A channel's delivery is down when an unsent outbox row is older than this."""
+    return int(_get("STATUS_DELIVERY_STUCK_SECONDS", 600))
+
+
+def delivery_window_minutes() -> int:
+    """The window of recent sends whose failure ratio the delivery probes judge."""
+    return int(_get("STATUS_DELIVERY_WINDOW_MINUTES", 15))
+
+
+def delivery_max_failure_ratio() -> float:
+    return float(_get("STATUS_DELIVERY_MAX_FAILURE_RATIO", 0.5))
+
+
+def delivery_min_sample() -> int:
+    """Fewer finished sends than this in the window never make a ratio failure."""
+    return int(_get("STATUS_DELIVERY_MIN_SAMPLE", 10))
+
+
+def report_probe_template() -> str:
+    return str(_get("STATUS_PROBE_REPORT_TEMPLATE", "controlplane/probes/report_probe.html"))
+
+
 def probe_result_retention_days() -> int:
     return int(_get("STATUS_PROBE_RESULT_RETENTION_DAYS", 90))
 

@@ -16,12 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.errors import ChannelError
-from channels.intake.models import InboxEvent, RejectedWebhook, RoutingEntry
+from channels.intake.models import InboxEvent, InboxStatus, RejectedWebhook, RoutingEntry
 from channels.intake.routing_cache import routing_cache_clear
 from core.timezones import SAO_PAULO
 from security.crypto import BlindIndex
 
 VERIFY_TOKEN_INDEX = BlindIndex("whatsapp-verify-token")
+# The status probe's own provider account (channels.intake.health): a route on the public tenant
+# with no channel. Its events prove the intake stores what it verified; they are stored as
+# already processed, so no worker turns them into messages or usage.
+PROBE_ACCOUNT_ID = "status-probe"
+PROBE_CHANNEL_ID = 0
 
 
 def routing_upsert(
@@ -98,11 +103,15 @@ def inbox_store(
     an error and never a second row.
     """
     table = connection.ops.quote_name(InboxEvent._meta.db_table)
+    received_at = received_at or timezone.now()
+    probe = account_id == PROBE_ACCOUNT_ID and channel_id == PROBE_CHANNEL_ID
+    status = InboxStatus.PROCESSED if probe else InboxStatus.RECEIVED
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (provider, event_key, tenant_id, channel_id, account_id, body,"  # noqa: S608 - table name from the model
-            " headers, remote_ip, received_at, status, attempts, last_error, unknown_types)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'received', 0, '', '[]')"
+            " headers, remote_ip, received_at, status, attempts, last_error, unknown_types,"
+            " processed_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '', '[]', %s)"
             " ON CONFLICT (provider, event_key) DO NOTHING RETURNING id",
             [
                 provider,
@@ -113,7 +122,9 @@ def inbox_store(
                 body,
                 json.dumps(dict(headers)),
                 remote_ip,
-                received_at or timezone.now(),
+                received_at,
+                str(status),
+                received_at if probe else None,
             ],
         )
         row = cursor.fetchone()

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from controlplane import components as c
 from controlplane import conf
 from controlplane.probes import queue
+from controlplane.probes.delivery import delivery_probes
 from controlplane.probes.registry import Probe, ProbeOutcome, register_probe
+from controlplane.probes.reports import check_reports
 
 INTAKE_HEALTH_MODULE = "channels.intake.health"
 INTAKE_HEALTH_FUNCTION = "intake_round_trip"
@@ -164,6 +166,8 @@ def register_builtin_probes() -> None:
         Probe("redis", "Redis", (c.WEB, c.API, c.INTAKE, *channels), check_redis),
         Probe("clickhouse", "ClickHouse", (c.REPORTS,), check_clickhouse),
         Probe("queue_lag", "Fila dos workers", (c.INTAKE, *channels), check_queue_lag),
+        Probe("reports", "Relatórios (PDF e ClickHouse)", (c.REPORTS,), check_reports),
+        *delivery_probes(),
     ]
     for probe in builtin:
         register_probe(probe, replace=True)
