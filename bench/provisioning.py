@@ -38,13 +38,17 @@ def provision_many(prefix: str, count: int, *, clone: bool) -> float:
                 admin_name="Admin",
                 admin_email=f"admin{index}@{prefix}.gov.br",
             )
-            print(f"  {prefix}: {index + 1}/{count} ({time.perf_counter() - started:.2f} s)", flush=True)
+            print(
+                f"  {prefix}: {index + 1}/{count} ({time.perf_counter() - started:.2f} s)",
+                flush=True,
+            )
     return (time.perf_counter() - started) / count
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tenants", type=int, default=20, help="tenants per method (20)")
     options = parser.parse_args()
 
@@ -60,13 +64,17 @@ def main() -> None:
     print(f"migrating {options.tenants} tenants from scratch", flush=True)
     migrate = provision_many("migrate", options.tenants, clone=False)
     print(f"clone: {clone:.3f} s/tenant, migrate: {migrate:.3f} s/tenant")
-    print(json.dumps({
-        "bench": "provisioning",
-        "tenants": options.tenants,
-        "clone_s_per_tenant": round(clone, 4),
-        "migrate_s_per_tenant": round(migrate, 4),
-        "ratio": round(migrate / clone, 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "provisioning",
+                "tenants": options.tenants,
+                "clone_s_per_tenant": round(clone, 4),
+                "migrate_s_per_tenant": round(migrate, 4),
+                "ratio": round(migrate / clone, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from channels.errors import ChannelError
@@ -24,6 +25,18 @@ from channels.services import WebChatSettings, channel_create, channel_update, w
 from channels.webchat import embed_snippet, tenant_base_url, webchat_origin_allowed
 from core.permissions import capability_required
 from security.actors import Actor
+
+CREDENTIAL_LABELS = {
+    "phone_number_id": gettext_lazy("Identificação do número"),
+    "business_account_id": gettext_lazy("Conta do WhatsApp Business"),
+    "access_token": gettext_lazy("Token de acesso"),
+    "app_secret": gettext_lazy("Chave secreta do aplicativo"),
+    "verify_token": gettext_lazy("Token de verificação"),
+    "api_version": gettext_lazy("Versão da API"),
+    "bot_token": gettext_lazy("Token do bot"),
+    "secret_token": gettext_lazy("Token secreto do webhook"),
+    "signing_key": gettext_lazy("Chave de assinatura dos visitantes"),
+}
 
 
 def _form_error(form: ChannelForm, error: ChannelError) -> None:
@@ -158,7 +171,10 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
             "title": channel.name,
             "channel": channel,
             "channel_type": channel.type,
-            "masked": channel.credentials_masked(),
+            "masked": [
+                (CREDENTIAL_LABELS.get(key, key), value)
+                for key, value in channel.credentials_masked().items()
+            ],
             "webhook_url": webhook_url(channel) if channel.type != ChannelType.WEBCHAT else "",
             "snippet": embed_snippet(channel, base_url)
             if channel.type == ChannelType.WEBCHAT

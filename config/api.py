@@ -8,8 +8,16 @@ from ninja import NinjaAPI, Schema
 
 from accounts.api import auth_router
 from accounts.api import router as users_router
+from analytics.api import router as reports_router
+from billing.api import operator_router as billing_operator_router
+from billing.api import router as billing_router
+from channels.api import router as channels_router
 from controlplane.api import router as tenants_router
+from controlplane.status_api import router as status_router
 from core.api import SessionAuth, TokenAuth, install_error_handlers
+from desk.api import router as desk_router
+from privacy.api import router as privacy_router
+from routing.api import router as routing_router
 
 TENANT_API_DESCRIPTION = """
 API do órgão para integração com sistemas externos (6.5.63).
@@ -42,7 +50,13 @@ def build_tenant_api() -> NinjaAPI:
     install_error_handlers(api)
     api.get("/health", auth=None, response=HealthOut, tags=["saúde"])(_health)
     api.add_router("/auth", auth_router)
+    api.add_router("/billing", billing_router)
+    api.add_router("/relatorios", reports_router)
     api.add_router("/", users_router)
+    api.add_router("/", desk_router)
+    api.add_router("/", channels_router)
+    api.add_router("/routing", routing_router)
+    api.add_router("/privacidade", privacy_router)
     return api
 
 
@@ -58,6 +72,8 @@ def build_public_api() -> NinjaAPI:
     install_error_handlers(api)
     api.get("/health", auth=None, response=HealthOut, tags=["saúde"])(_health)
     api.add_router("/", tenants_router)
+    api.add_router("/billing", billing_operator_router)
+    api.add_router("/", status_router)
     return api
 
 

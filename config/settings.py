@@ -82,6 +82,7 @@ TENANT_APPS = [
     "desk",
     "routing",
     "portal",
+    "privacy",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("roteamento/", include("routing.urls")),
     path("console/", include("portal.urls_console")),
     path("monitor/", include("portal.urls_monitor")),
+    path("privacidade/", include("privacy.urls")),
 ]

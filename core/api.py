@@ -13,7 +13,9 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.errors import AccountError
 from accounts.services import api_token_authenticate
+from channels.errors import ChannelError
 from core.permissions import has_capability, is_operator
+from desk.errors import DeskError
 from tenants.errors import ProvisioningError
 
 
@@ -72,6 +74,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def provisioning_error(request: HttpRequest, error: ProvisioningError) -> HttpResponse:
         return api.create_response(request, {"detail": error.message, "field": error.field},
                                    status=400)
+
+    @api.exception_handler(ChannelError)
+    def channel_error(request: HttpRequest, error: ChannelError) -> HttpResponse:
+        return api.create_response(request, {"detail": error.message, "field": error.field},
+                                   status=400)
+
+    @api.exception_handler(DeskError)
+    def desk_error(request: HttpRequest, error: DeskError) -> HttpResponse:
+        # `code` is stable for programs (e.g. `session_window_closed`: send a template).
+        return api.create_response(
+            request, {"detail": error.message, "field": error.field, "code": error.code},
+            status=400,
+        )
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:

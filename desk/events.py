@@ -100,7 +100,11 @@ def publish(
         ensure_ascii=False,
     )
     try:
-        _redis().publish(live_channel(schema), message)
+        # Numbered and kept for Last-Event-ID resume, then published, in one step. Imported
+        # here: desk.live (the SSE side) imports this module.
+        from desk.live import live_record
+
+        live_record(_redis(), schema, message)
     except (redis.RedisError, OSError):
         logger.warning("live event not published", extra={"event_type": event_type})
         return False

@@ -1,8 +1,9 @@
 """Live updates over Server-Sent Events (no Django Channels: DESIGN.md, "Python packages").
 
-Publishing (sync, in services and workers, after commit): `live_record` stores each event of a
-tenant in a short replay list and publishes it on the Redis pub/sub channel `live:<schema>` in
-one atomic script, numbering it from a per-schema counter. The number is the SSE event id.
+Publishing (sync, in services and workers, after commit): `desk.events.publish` calls
+`live_record`, which stores each event of a tenant in a short replay list and publishes it on
+the Redis pub/sub channel `live:<schema>` in one atomic script, numbering it from a per-schema
+counter. The number is the SSE event id.
 
 Streaming (async, under uvicorn): `LiveHub` keeps one Redis subscription per process and schema
 and fans each event out to every open stream of that schema, so a thousand connected agents cost
@@ -45,8 +46,9 @@ from desk.visibility import Visibility, visible_to
 
 logger = logging.getLogger("desk.live")
 
-SEQUENCE_PREFIX = "live-seq:"
-REPLAY_PREFIX = "live-replay:"
+# Keyed by the pub/sub channel name (which carries settings.LIVE_EVENTS_PREFIX, if any).
+SEQUENCE_PREFIX = "seq:"
+REPLAY_PREFIX = "replay:"
 # The browser waits this long before reconnecting a dropped stream.
 RETRY_MILLISECONDS = 3000
 # A stream whose reader lags this many events behind is closed (it resumes from the replay).
@@ -102,11 +104,8 @@ def live_record(client: redis.Redis, schema_name: str, message: str) -> int:
     if script is None:
         script = client.register_script(_RECORD_SCRIPT)
         _scripts[client] = script
-    keys = [
-        f"{SEQUENCE_PREFIX}{schema_name}",
-        f"{REPLAY_PREFIX}{schema_name}",
-        live_channel(schema_name),
-    ]
+    channel = live_channel(schema_name)
+    keys = [f"{SEQUENCE_PREFIX}{channel}", f"{REPLAY_PREFIX}{channel}", channel]
     return int(script(keys=keys, args=[message, replay_size(), _REPLAY_TTL_SECONDS]))
 
 
@@ -268,9 +267,10 @@ def parse_last_event_id(value: str | None) -> int | None:
 
 async def _replay(client: aioredis.Redis, schema_name: str) -> tuple[list[Event], int]:
     """The events still kept for `schema_name`, oldest first, and the last id handed out."""
+    channel = live_channel(schema_name)
     async with client.pipeline(transaction=True) as pipe:
-        pipe.lrange(f"{REPLAY_PREFIX}{schema_name}", 0, -1)
-        pipe.get(f"{SEQUENCE_PREFIX}{schema_name}")
+        pipe.lrange(f"{REPLAY_PREFIX}{channel}", 0, -1)
+        pipe.get(f"{SEQUENCE_PREFIX}{channel}")
         raw_events, sequence = await pipe.execute()
     events = []
     for raw in raw_events:

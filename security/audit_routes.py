@@ -42,7 +42,7 @@ NOT_YET_COVERED: dict[str, str] = {
     "public:billing_ops:contract": _PENDING % "billing",
     "public:billing_ops:price_add": _PENDING % "billing",
     "public:billing_ops:price_remove": _PENDING % "billing",
-    "public:billing_ops:stripe_webhook": _PENDING % "billing",
+    "public:billing_webhooks:stripe": "",
     "public:controlplane:downtime_exclude": _PENDING % "controlplane",
     "public:controlplane:downtime_index": _PENDING % "controlplane",
     "public:controlplane:exclusion_revoke": _PENDING % "controlplane",

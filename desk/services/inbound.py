@@ -61,6 +61,8 @@ from desk.services.outbound import message_send
 from desk.services.search_path import search_path_pinned
 from desk.services.statuses import status_apply
 from desk.tenancy import current_schema
+from privacy.services import consent_keyword_handle
+from routing.services import inbound_received, survey_answer_conversation
 from security.actors import Actor
 
 logger = logging.getLogger("desk.inbound")
@@ -117,9 +119,14 @@ def inbound_message_store(
     # it; a provider clock ahead of ours must not stretch the window, so cap it.
     anchor = min(inbound.timestamp, event.received_at)
     identity_window_extend(identity, anchor)
-    conversation, conversation_created = conversation_for_inbound(
-        identity=identity, channel=channel, now=now
-    )
+    # 6.5.32: a score answering a pending survey goes to the surveyed (closed) conversation.
+    surveyed = survey_answer_conversation(identity=identity, text=inbound.text, now=now)
+    if surveyed is not None:
+        conversation, conversation_created = surveyed, False
+    else:
+        conversation, conversation_created = conversation_for_inbound(
+            identity=identity, channel=channel, now=now
+        )
     message = Message.objects.create(
         conversation=conversation,
         channel=channel,
@@ -153,8 +160,15 @@ def inbound_message_store(
     publish_on_commit("message.created", message_payload(message), audience)
     if inbound.media is not None:
         transaction.on_commit(partial(media_queue, message.pk, current_schema()))
+    if surveyed is None:
+        # Routing (docs/adr/0060) before the protocol notice: a start-stop word (6.5.54) closes
+        # the new conversation, and the notice is then refused instead of answering "ok".
+        inbound_received(conversation=conversation, message=message, created=conversation_created)
     if conversation_created and channel.protocol_notice:
         _protocol_notice(conversation)
+    if inbound.text:
+        # 6.5.40: a message that is a consent keyword (SAIR, VOLTAR…) changes it and is confirmed.
+        consent_keyword_handle(contact=identity.contact, channel=channel, text=inbound.text)
     return message
 
 

@@ -56,6 +56,7 @@ from desk.queueing import outbox_queue
 from desk.services.conversations import conversation_touch
 from desk.services.metering import templates_allowed
 from desk.tenancy import current_schema
+from routing.services.words import outbound_text_check
 from security.actors import Actor
 from security.audit import audit_record
 
@@ -141,6 +142,10 @@ def message_send(
     tenant administrator, agent otherwise; flows pass `Origin.BOT`."""
     text = text if text and text.strip() else None
     _check_content(text, media, template)
+    if actor.user_id is not None and origin not in (Origin.SYSTEM, Origin.BOT):
+        # 6.5.55: a person's words are checked against the blocked list; BlockedWordsRefused
+        # (a MessageRefused, code "blocked_words") names them and nothing is written.
+        outbound_text_check(conversation, text)
     now = timezone.now()
     schema = current_schema()
     with transaction.atomic():

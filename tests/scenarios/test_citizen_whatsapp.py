@@ -90,7 +90,7 @@ def test_citizen_on_whatsapp_gets_a_protocol_and_an_answer_that_is_read(
     assert read.delivered_at is not None and read.read_at is not None
 
     # 5. every step reached the agents' live channel, addressed to the conversation's team
-    events = screen.collect(wait_for=9)
+    events = screen.collect(wait_for=10)
     steps = [
         (event["type"], event["payload"].get("status"), event["payload"].get("direction"))
         for event in events
@@ -99,6 +99,7 @@ def test_citizen_on_whatsapp_gets_a_protocol_and_an_answer_that_is_read(
     assert steps == [
         ("conversation.created", "queued", None),
         ("message.created", "received", "in"),
+        ("conversation.routing", None, None),  # queued in its team (routing, docs/adr/0060)
         ("message.created", "queued", "out"),  # the protocol notice
         ("message.status", "queued", None),  # accepted by WhatsApp
         ("message.created", "queued", "out"),  # the agent's answer

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django_tenants.utils import schema_context
 
@@ -51,4 +52,5 @@ class Command(BaseCommand):
                 if not user.has_usable_password():
                     user.set_password(DEMO_PASSWORD)
                     user.save(update_fields=["password"])
+        call_command("seed_demo_channels", slug=slug, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("demo data ready"))

@@ -1,0 +1,11 @@
+from tests.api.fixtures import conversation_on  # noqa: F401 - fixtures are found by name
+from tests.live.server import (  # noqa: F401 - fixtures are found by name
+    asgi_server,
+    committed,
+    live_tenant,
+    sse_streams,
+)
+from tests.pipeline.fixtures import (  # noqa: F401 - fixtures are found by name
+    public_client,
+    webchat_channel,
+)
