@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 
 # Paths no policy applies to. `/webhooks/` is reserved for provider callbacks.
 WEBHOOK_PREFIX = "/webhooks/"
-ALWAYS_OPEN_PREFIXES = (WEBHOOK_PREFIX, "/static/")
+# Citizens (WebChat widget), providers fetching signed media links and the built-in simulator
+# come from anywhere: an IP allow-list is for the municipality's staff, not for them.
+ALWAYS_OPEN_PREFIXES = (WEBHOOK_PREFIX, "/static/", "/webchat/", "/midia/", "/sandbox/")
 # A request carrying this header (background polling, live updates) is not activity: it must
 # not keep an idle session alive.
 BACKGROUND_HEADER = "X-Background-Request"

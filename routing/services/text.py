@@ -1,4 +1,4 @@
-"""Text helpers: the placeholders of configured messages and the normal form of words."""
+"""Text helpers: the `{name}` fields of configured messages and the normal form of words."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_FIELD = re.compile(r"\{(\w+)\}")
 _SPACES = re.compile(r"\s+")
 
 
 def render(template: str, values: Mapping[str, object]) -> str:
-    """Fills `{name}` placeholders an admin wrote; unknown names stay as written. Not
+    """Fills the `{name}` fields an admin wrote; unknown names stay as written. Not
     `str.format`: an admin's text must never reach attributes (`{0.__class__}`)."""
 
     def replace(match: re.Match[str]) -> str:
         key = match.group(1)
         return str(values[key]) if key in values else match.group(0)
 
-    return _PLACEHOLDER.sub(replace, template or "").strip()
+    return _FIELD.sub(replace, template or "").strip()
 
 
 def normalize(text: str) -> str:

@@ -102,7 +102,7 @@ def test_a_whatsapp_conversation_is_routed_served_closed_and_rated(
         ana = make_user(tenant_alfa, Role.AGENT)
         type(ana).objects.filter(pk=ana.pk).update(full_name="Ana Souza")
         ana.full_name = "Ana Souza"
-        team_id = whatsapp_channel.default_team_id
+        team_id = int(whatsapp_channel.default_team_id or 0)
         settings = team_settings(team_id)
         settings.survey_enabled = True
         settings.survey_message = "Nota de 1 a 5 para {agente}?"
@@ -148,7 +148,7 @@ def test_writing_to_a_paused_agent_on_whatsapp_gets_the_reason_message(
 ) -> None:
     with schema_context(tenant_alfa.schema_name):
         ana = make_user(tenant_alfa, Role.AGENT)
-        team_id = whatsapp_channel.default_team_id
+        team_id = int(whatsapp_channel.default_team_id or 0)
         settings = team_settings(team_id)
         settings.announce_agent = False
         settings.save()

@@ -77,7 +77,7 @@ def test_a_citizen_on_whatsapp_gets_the_protocol_and_the_statuses_come_back(
         return notice.status == "read"
 
     assert _wait(read)
-    assert notice.provider_message_id.startswith("wamid.")
+    assert (notice.provider_message_id or "").startswith("wamid.")
     transcript = admin_page.get(f"/canais/simulador/{sandbox_whatsapp.pk}/conversa")
     html = transcript.content.decode()
     assert "Tem um buraco na minha rua" in html

@@ -181,11 +181,10 @@ def test_a_visitor_uploads_a_file_and_sends_it(
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     session = _token(browser, webchat_channel)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {session['token']}"}
     upload = browser.post(
         f"/webchat/{webchat_channel.account_id}/upload",
         {"file": SimpleUploadedFile("buraco.png", _png(), "image/png")},
-        **auth,
+        HTTP_AUTHORIZATION=f"Bearer {session['token']}",
     )
     assert upload.status_code == 201
     stored = upload.json()
