@@ -90,6 +90,9 @@ class Invitation(models.Model):
         verbose_name = _("convite")
         verbose_name_plural = _("convites")
 
+    def __str__(self) -> str:
+        return f"convite de {self.user_id} até {self.expires_at:%Y-%m-%d}"
+
 
 class ApiToken(models.Model):
     """A bearer token for the REST API, tied to a user and their role. Only a hash is stored."""

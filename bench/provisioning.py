@@ -19,10 +19,10 @@ from _setup import use_fresh_database
 
 def provision_many(prefix: str, count: int, *, clone: bool) -> float:
     from django.test import override_settings
+    from validate_docbr import CNPJ
 
     from security.actors import Actor
     from tenants.services import tenant_provision
-    from validate_docbr import CNPJ
 
     generator = CNPJ()
     started = time.perf_counter()

@@ -23,7 +23,7 @@ TENANT_API_DESCRIPTION = """
 API do órgão para integração com sistemas externos (6.5.63).
 
 **Como obter um token (6.5.63.8):** um usuário com papel *administrador* cria um token em
-*Configurações › Tokens de API*, ou chama `POST /api/auth/token` com e-mail, senha e um nome
+*Configurações > Tokens de API*, ou chama `POST /api/auth/token` com e-mail, senha e um nome
 para o token. Envie-o em todas as chamadas no cabeçalho `Authorization: Bearer <token>`.
 O token age com o papel do usuário que o criou e pode ser revogado a qualquer momento.
 Erros vêm como JSON `{"detail": "...", "field": "..."}` com a mensagem em português.

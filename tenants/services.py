@@ -124,7 +124,7 @@ def tenant_provision(
                     host=domain_name,
                 )
     except AccountError as error:
-        field = {"email": "admin_email", "full_name": "admin_name"}.get(error.field or "", None)
+        field = {"email": "admin_email", "full_name": "admin_name"}.get(error.field or "")
         raise ProvisioningError(error.message, field=field) from error
     except IntegrityError as error:
         # A concurrent onboarding took the slug or CNPJ between the checks and the insert.

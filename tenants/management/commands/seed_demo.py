@@ -15,7 +15,6 @@ from tenants.models import Tenant
 from tenants.services import public_tenant_ensure, tenant_domain_for, tenant_provision
 
 
-
 class Command(BaseCommand):
     help = "Creates (or keeps) the control-plane row, a demo operator and the demo municipality."
 
