@@ -125,7 +125,11 @@ def test(pytest_args: list[str]) -> int:
         print(f"    {line}", flush=True)
     subprocess.run([PYTHON, "manage.py", "compile_catalogs"], cwd=ROOT, check=True,
                    env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"})
-    return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+    # Importing `config` (this module's package) set DJANGO_SETTINGS_MODULE for the Celery app;
+    # pytest-django prefers that variable to pyproject's, so name the test settings explicitly.
+    return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT,
+                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+                          ).returncode
 
 
 def bench(script_args: list[str]) -> int:
