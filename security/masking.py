@@ -31,8 +31,10 @@ PATTERN_TIMEOUT = 0.05
 CPF_PATTERN = regex.compile(r"(?<!\d)\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)")
 EMAIL_PATTERN = regex.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Brazilian numbers as people type them: +55 (11) 98765-4321, (11) 3456-7890, 11987654321…
+# Not followed by "-<digit>", so a protocol number (20261128-000034: date, dash, sequence)
+# stays readable: citizens and agents quote it to find the conversation.
 PHONE_PATTERN = regex.compile(
-    r"(?<![\w.])(?:\+?55[\s.-]?)?(?:\(?\d{2}\)?[\s.-]?)?9?\d{4}[\s.-]?\d{4}(?![\w])"
+    r"(?<![\w.])(?:\+?55[\s.-]?)?(?:\(?\d{2}\)?[\s.-]?)?9?\d{4}[\s.-]?\d{4}(?![\w]|-\d)"
 )
 
 CPF_MASK = "***.***.***-**"

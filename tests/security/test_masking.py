@@ -67,6 +67,12 @@ def test_phone_spellings_are_masked(phone: str) -> None:
 
 
 @pytest.mark.req("6.5.23.11")
+def test_a_protocol_number_is_not_taken_for_a_phone() -> None:
+    masked = Masker(enabled=True).mask("protocolo 20261128-000034, ligue (11) 98765-4321")
+    assert masked == "protocolo 20261128-000034, ligue (**) *****-****"
+
+
+@pytest.mark.req("6.5.23.11")
 def test_policy_switches_and_custom_patterns(
     tenant_alfa: Tenant, make_user: MakeUser, set_policy: SetPolicy
 ) -> None:
