@@ -67,6 +67,9 @@ def _actor(request: HttpRequest) -> Actor:
 
 def scim_endpoint(*methods: str) -> Callable[[ScimView], ScimView]:
     """Bearer-token authentication, allowed methods and SCIM error documents, in one place."""
+    # Named as Django's `require_http_methods` names it, so the route audit (security/
+    # route_audit.py) reads the methods: GET-only discovery routes change nothing.
+    request_method_list = methods
 
     def decorator(view: ScimView) -> ScimView:
         @csrf_exempt
@@ -74,7 +77,7 @@ def scim_endpoint(*methods: str) -> Callable[[ScimView], ScimView]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 actor = _actor(request)
-                if request.method not in methods:
+                if request.method not in request_method_list:
                     raise ScimError(
                         405, _("Método %(method)s não suportado aqui.") % {"method": request.method}
                     )

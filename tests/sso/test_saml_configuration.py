@@ -17,6 +17,7 @@ from lxml import etree
 from accounts.models import User
 from accounts.roles import Role
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from sso.models import IdentityProvider, IdentityProviderKind
 from tenants.models import Tenant
 from tests.sso import saml_idp
@@ -69,6 +70,7 @@ def _form(**overrides: object) -> dict[str, object]:
         ),
     ],
 )
+@audits_route("tenant:sso:provider_edit")
 def test_uploaded_idp_metadata_fills_the_provider_and_is_audited(
     kind: str,
     fixture: str,

@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from accounts.roles import Role
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from sso import saml
 from sso.models import IdentityProvider, IdentityProviderKind, SamlIdentity
 from tenants.models import Tenant
@@ -52,6 +53,7 @@ def _signed_in_as(client: Client, tenant: Tenant) -> int | None:
     return int(value) if value else None
 
 
+@audits_route("tenant:sso:saml_acs")
 def test_valid_assertion_creates_user_with_mapped_role_and_teams_and_signs_in(
     tenant_alfa: Tenant,
     entra_provider: IdentityProvider,

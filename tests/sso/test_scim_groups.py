@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.roles import Role
 from security.actors import Actor
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from sso.models import GroupRoleMapping, ScimGroup
 from sso.services.role_mappings import group_role_mapping_create
 from tenants.models import Tenant
@@ -59,6 +60,7 @@ def _map(tenant: Tenant, group_name: str, role: Role) -> None:
         )
 
 
+@audits_route("tenant:scim:groups")
 def test_create_group_from_entra_request_and_find_it_by_display_name(
     scim: Callable[..., Any],
     tenant_alfa: Tenant,
@@ -172,6 +174,7 @@ def test_member_removal_by_path_filter_and_strongest_role_wins(
     assert _role(tenant_alfa, member) == Role.SUPERVISOR.value
 
 
+@audits_route("tenant:scim:group")
 def test_renaming_or_deleting_a_group_recomputes_its_members_roles(
     scim: Callable[..., Any],
     tenant_alfa: Tenant,
@@ -241,6 +244,11 @@ def test_last_administrator_keeps_the_role_when_the_directory_would_remove_it(
     assert kept.after == {"role": "administrador", "wanted": "atendente"}
 
 
+@audits_route(
+    "tenant:sso:group_mapping_create",
+    "tenant:sso:group_mapping_delete",
+    "tenant:sso:default_role_set",
+)
 def test_admin_edits_the_mapping_on_the_screen_and_members_follow(
     scim: Callable[..., Any],
     tenant_alfa: Tenant,

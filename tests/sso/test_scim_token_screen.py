@@ -14,12 +14,14 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from accounts.roles import Role
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from sso.models import ScimToken
 from tenants.models import Tenant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("6.5.23.2")]
 
 
+@audits_route("tenant:sso:scim_token_create", "tenant:sso:scim_token_revoke")
 def test_token_is_shown_once_works_and_can_be_revoked(
     tenant_alfa: Tenant,
     make_user: Callable[..., User],

@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from accounts.roles import Role
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from sso.models import IdentityProfile
 from tenants.models import Tenant
 from tests.conftest import PASSWORD, host_of
@@ -40,6 +41,7 @@ def _scim_audit(tenant: Tenant, user_id: int | str) -> list[tuple[str, str]]:
         )
 
 
+@audits_route("tenant:scim:users")
 def test_create_user_from_entra_request(scim: Callable[..., Any], tenant_alfa: Tenant) -> None:
     # When Entra ID posts its documented Create User request
     body = _create(scim)
@@ -240,6 +242,7 @@ def test_disable_user_with_boolean_or_string_false_blocks_login(
     assert scim("PATCH", f"Users/{agent.pk}", enable).json()["active"] is True
 
 
+@audits_route("tenant:scim:user")
 def test_put_replaces_the_user(scim: Callable[..., Any], tenant_alfa: Tenant) -> None:
     created = _create(scim)
     replacement = {
