@@ -13,6 +13,7 @@ from accounts.roles import Role
 from channels.intake.models import RoutingEntry
 from channels.models import Channel
 from channels.providers.telegram.simulator import TelegramSimulator
+from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.api.fixtures import ApiFor
 
@@ -31,6 +32,7 @@ def _post(client: Client, payload: dict[str, Any]) -> Any:
     return client.post("/api/channels", payload, content_type="application/json")
 
 
+@audits_route("tenant:POST /api/channels")
 def test_a_whatsapp_channel_is_created_and_its_secrets_are_only_shown_masked(
     api_for: ApiFor, tenant_alfa: Tenant
 ) -> None:
@@ -66,6 +68,7 @@ def test_a_whatsapp_channel_is_created_and_its_secrets_are_only_shown_masked(
     )
 
 
+@audits_route("tenant:PATCH /api/channels/<channel_id>")
 def test_an_update_without_secrets_keeps_them_and_a_new_secret_replaces_one(
     api_for: ApiFor, tenant_alfa: Tenant
 ) -> None:

@@ -18,6 +18,7 @@ from channels.models import Channel
 from desk.models import ContactIdentity, Conversation, Message, Team
 from desk.services.teams import team_create
 from security.actors import Actor
+from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.api.fixtures import ApiFor, ConversationOf
 
@@ -115,6 +116,7 @@ def test_an_agent_sees_only_the_conversations_of_their_teams(
 
 
 @pytest.mark.req("6.5.63.7")
+@audits_route("tenant:POST /api/conversations/<conversation_id>/messages")
 def test_an_agent_sends_a_text_that_reaches_the_citizen(
     api_for: ApiFor,
     tenant_alfa: Tenant,
@@ -214,6 +216,7 @@ def test_whatsapp_free_text_after_24_hours_asks_for_a_template(
 
 
 @pytest.mark.req("6.5.63.7")
+@audits_route("tenant:POST /api/conversations/<conversation_id>/media")
 def test_an_agent_sends_an_image_and_oversized_or_wrong_files_are_refused(
     api_for: ApiFor,
     tenant_alfa: Tenant,

@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.roles import Role
 from desk.models import Contact, ContactIdentity, Team
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.api.fixtures import ApiFor
 from tests.conftest import MakeUser
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.req("6.5.63.1")
 @pytest.mark.req("6.5.63.5")
+@audits_route("tenant:POST /api/agents", "tenant:PATCH /api/agents/<agent_id>")
 def test_an_admin_lists_creates_reads_and_updates_agents(
     api_for: ApiFor,
     tenant_alfa: Tenant,
@@ -100,6 +102,7 @@ def test_an_agent_with_a_bad_email_is_refused_with_the_field(api_for: ApiFor) ->
 
 
 @pytest.mark.req("6.5.63.2")
+@audits_route("tenant:POST /api/teams", "tenant:PATCH /api/teams/<team_id>")
 def test_teams_are_created_read_renamed_and_names_stay_unique(
     api_for: ApiFor, tenant_alfa: Tenant
 ) -> None:
@@ -134,6 +137,7 @@ def test_teams_are_created_read_renamed_and_names_stay_unique(
 
 
 @pytest.mark.req("6.5.63.3")
+@audits_route("tenant:POST /api/contacts", "tenant:PATCH /api/contacts/<contact_id>")
 def test_contacts_are_created_searched_and_updated_with_clean_data(
     api_for: ApiFor, tenant_alfa: Tenant
 ) -> None:

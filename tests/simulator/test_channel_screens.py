@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from accounts.roles import Role
 from channels.models import Channel
 from channels.providers.telegram.simulator import TelegramSimulator
+from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.conftest import MakeUser, host_of
 
@@ -86,6 +87,7 @@ def test_who_may_create_a_channel(browser: Client, allowed: bool, tenant_alfa: T
 
 
 @pytest.mark.parametrize("browser", [Role.ADMIN], indirect=True)
+@audits_route("tenant:channels:new")
 def test_a_whatsapp_channel_is_created_and_shown_with_masked_secrets_and_the_webhook(
     browser: Client, tenant_alfa: Tenant
 ) -> None:
@@ -104,6 +106,7 @@ def test_a_whatsapp_channel_is_created_and_shown_with_masked_secrets_and_the_web
 
 
 @pytest.mark.parametrize("browser", [Role.ADMIN], indirect=True)
+@audits_route("tenant:channels:edit")
 def test_editing_without_retyping_secrets_keeps_them(browser: Client, tenant_alfa: Tenant) -> None:
     browser.post("/canais/novo/whatsapp/", WHATSAPP_FORM)
     with schema_context(tenant_alfa.schema_name):
