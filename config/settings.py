@@ -150,6 +150,21 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # A Unix-socket directory comes percent-encoded in the URL host (embedded PostgreSQL).
 DATABASES["default"]["HOST"] = unquote(str(DATABASES["default"].get("HOST", "")))
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# A psycopg connection pool per process (Django's native "pool" option). Under ASGI each request
+# runs its sync part on a thread of its own, so CONN_MAX_AGE cannot keep a connection between
+# requests; the pool does, and saves a connection set-up (and its search_path) per request.
+# django-tenants forgets the search_path when a connection goes back to the pool, so a pooled
+# connection never carries another tenant's schema. config/asgi.py turns it on for the web
+# process; Celery's prefork workers keep CONN_MAX_AGE (a pool made before the fork would share
+# its sockets with the children). Off in tests: test databases are made and dropped under it.
+DATABASE_POOL = env.bool("DATABASE_POOL", default=False) and not TESTING
+if DATABASE_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX", default=20),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
