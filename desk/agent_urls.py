@@ -1,8 +1,9 @@
-"""Tenant-host URLs of the desk for people: live events and the agent page."""
+"""Tenant-host URLs of the desk for people: live events, the agent page and the contacts
+screens."""
 
 from django.urls import path
 
-from desk import agent_views, live
+from desk import agent_views, contact_views, live
 
 app_name = "agent"
 
@@ -24,5 +25,28 @@ urlpatterns = [
         "atendimento/<int:conversation_id>/responder",
         agent_views.conversation_reply,
         name="conversation_reply",
+    ),
+    path("contatos/", contact_views.contact_list_view, name="contact_list"),
+    path("contatos/<int:contact_id>/", contact_views.contact_detail, name="contact_detail"),
+    path(
+        "contatos/<int:contact_id>/consentimento",
+        contact_views.contact_consent,
+        name="contact_consent",
+    ),
+    path("contatos/exportar.<str:fmt>", contact_views.contact_export, name="contact_export"),
+    path(
+        "contatos/importar/",
+        contact_views.contact_import_upload_view,
+        name="contact_import_upload",
+    ),
+    path(
+        "contatos/importar/<int:import_id>/",
+        contact_views.contact_import_detail,
+        name="contact_import_detail",
+    ),
+    path(
+        "contatos/importar/<int:import_id>/mapeamento",
+        contact_views.contact_import_mapping,
+        name="contact_import_mapping",
     ),
 ]

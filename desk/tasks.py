@@ -1,8 +1,9 @@
 """Celery tasks of the pipeline. Thin: load, call a service.
 
-Tenant tasks (`inbox_process`, `outbox_deliver`, `media_fetch`) run in the schema named by the
-`_schema_name` header (tenant-schemas-celery); queue them through `desk.queueing`. Beat tasks
-(`*_sweep`, `inbox_purge`) run in the public schema. All are safe to run twice: acks_late
+Tenant tasks (`inbox_process`, `outbox_deliver`, `media_fetch`, `contact_import_run`) run in
+the schema named by the `_schema_name` header (tenant-schemas-celery); queue them through
+`desk.queueing` (the contact import queues itself). Beat tasks (`*_sweep`, `inbox_purge`) run
+in the public schema. All are safe to run twice: acks_late
 redelivers a task whose worker died, and the services make a second run a no-op.
 """
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from celery import shared_task
 
-from desk.services import inbound, media, outbox, sweeps
+from desk.services import contact_import, inbound, media, outbox, sweeps
 
 MEDIA_MAX_RETRIES = 5
 
@@ -49,3 +50,8 @@ def outbox_sweep() -> int:
 @shared_task(name="desk.tasks.inbox_purge")
 def inbox_purge() -> int:
     return sweeps.inbox_purge()
+
+
+@shared_task(name="desk.tasks.contact_import_run")
+def contact_import_run(import_id: int) -> str:
+    return contact_import.contact_import_run(import_id)

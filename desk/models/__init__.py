@@ -1,5 +1,11 @@
 """Desk models, one module per concept; import them from here."""
 
+from desk.models.contact_imports import (
+    ContactImport,
+    ContactTeamAccess,
+    ImportFormat,
+    ImportStatus,
+)
 from desk.models.contacts import Contact, ContactIdentity
 from desk.models.conversations import Conversation, ConversationStatus
 from desk.models.media import MediaFile, MediaKind, MediaStatus
@@ -19,9 +25,13 @@ __all__ = [
     "BillingKind",
     "Contact",
     "ContactIdentity",
+    "ContactImport",
+    "ContactTeamAccess",
     "Conversation",
     "ConversationStatus",
     "Direction",
+    "ImportFormat",
+    "ImportStatus",
     "MediaFile",
     "MediaKind",
     "MediaStatus",
