@@ -26,6 +26,7 @@ CAPABILITIES: list[tuple[str, str]] = [
     ("supervise", "Supervisionar atendimentos"),
     ("serve", "Atender cidadãos"),
     ("view_reports", "Ver relatórios e consumo"),
+    ("view_billing", "Ver consumo contratado, extratos mensais e seus downloads"),
     ("view_audit_log", "Ver logs de auditoria e acesso"),
     ("view_sensitive_data", "Ver dados pessoais sensíveis sem máscara"),
 ]
@@ -34,5 +35,5 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {code for code, _label in CAPABILITIES},
     Role.SUPERVISOR: {"view_users", "supervise", "serve", "view_reports"},
     Role.AGENT: {"serve"},
-    Role.AUDITOR: {"view_users", "view_reports", "view_audit_log"},
+    Role.AUDITOR: {"view_users", "view_reports", "view_audit_log", "view_billing"},
 }

@@ -3,9 +3,12 @@ to close into a statement.
 
     .venv/bin/python bench/metering.py                     # 10 million records in the month
     .venv/bin/python bench/metering.py --records 2000000   # smaller
+    .venv/bin/python bench/metering.py --records 20000 --bulk-records 5000 --seconds 2 \
+        --database bench_metering_smoke                    # a quick check that it works
 
-Uses a database of its own (bench_metering) on DATABASE_URL's server, recreated each run; with
-DATABASE_URL unset it starts an embedded PostgreSQL under .data/bench-postgres.
+Uses a database of its own (--database, default bench_metering) on DATABASE_URL's server,
+recreated each run and dropped at the end unless --keep-database; with DATABASE_URL unset it
+starts an embedded PostgreSQL under .data/bench-postgres.
 
 Measures, in one run and on one connection:
 1. baseline: single-row INSERT + COMMIT into a plain table with the ledger's columns (the raw
@@ -56,18 +59,38 @@ def _embedded_url() -> str:
     return str(server.get_uri())
 
 
-def _database() -> None:
+def _database(name: str) -> None:
     if not os.environ.get("DATABASE_URL"):
         say("DATABASE_URL unset: starting an embedded PostgreSQL")
         os.environ["DATABASE_URL"] = _embedded_url()
     sys.path.insert(0, str(ROOT / "bench"))
     from _setup import use_fresh_database
 
-    use_fresh_database(DATABASE)
+    use_fresh_database(name)
     from django.core.management import call_command
 
-    say(f"migrating the public schema of {DATABASE}")
+    say(f"migrating the public schema of {name}")
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+
+
+def _drop(name: str) -> None:
+    """Drops the benchmark's database (gigabytes at 10 million records) before the JSON line,
+    so that line stays the last one."""
+    import psycopg
+    from django.conf import settings
+    from django.db import connections
+
+    connections.close_all()
+    database = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=database["HOST"] or "127.0.0.1",
+        port=int(database["PORT"] or 5432),
+        user=database["USER"] or "postgres",
+        password=database["PASSWORD"] or "",
+        dbname="postgres",
+        autocommit=True,
+    ) as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _tenant(slug: str, cnpj: str) -> Any:
@@ -299,14 +322,24 @@ def main() -> None:
     )
     parser.add_argument("--batch", type=int, default=1000, help="bulk batch size (default 1000)")
     parser.add_argument(
+        "--database",
+        default=DATABASE,
+        help=f"database to (re)create on DATABASE_URL's server (default {DATABASE})",
+    )
+    parser.add_argument(
+        "--keep-database", action="store_true", help="keep the database after the run"
+    )
+    parser.add_argument(
         "--seconds",
         type=float,
         default=10.0,
         help="duration of the baseline and single-record phases (default 10)",
     )
     options = parser.parse_args()
+    if not options.database.replace("_", "").isalnum():
+        parser.error("--database: letters, digits and underscores only")
 
-    _database()
+    _database(options.database)
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -361,6 +394,8 @@ def main() -> None:
         f"hash {statement.content_hash[:16]}…"
     )
 
+    if not options.keep_database:
+        _drop(options.database)
     print(
         json.dumps(
             {

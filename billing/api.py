@@ -1,5 +1,6 @@
-"""Billing API: the tenant's consumption, storage and statements (capability `view_reports`),
-and every client's consumption for the provider's operators."""
+"""Billing API: the tenant's consumption, storage and statements (capability `view_billing`:
+the tenant's administrators and auditors), and every client's consumption, statements and manual
+adjustments for the provider's operators."""
 
 from __future__ import annotations
 
@@ -109,6 +110,26 @@ class StatementLineOut(Schema):
     amount: str
 
 
+class StatementAdjustmentOut(Schema):
+    """A manual adjustment as the statement shows it: quantity and amount signed (a credit is
+    negative)."""
+
+    id: int
+    operation: str
+    kind: str | None
+    quantity: int
+    unit_price: str | None
+    amount: str
+    justification: str
+    recorded_at: str
+    recorded_by: str
+
+
+class AdjustmentTotalOut(Schema):
+    quantity: int
+    amount: str
+
+
 class StatementDayOut(Schema):
     day: str
     template_sent: int
@@ -124,6 +145,8 @@ class StatementDetailOut(Schema):
     daily: list[StatementDayOut]
     lines: list[StatementLineOut]
     per_kind: dict[str, dict[str, Any]]
+    adjustments: list[StatementAdjustmentOut]
+    adjustments_total: AdjustmentTotalOut
     billed_quantity: int
     total_exact: str
     total_billed: str
@@ -170,7 +193,7 @@ def _consumption_out(tenant_id: int, period: date) -> dict[str, Any]:
 )
 def consumption(request: HttpRequest, period: str | None = None) -> dict[str, Any]:
     """`period` = AAAA-MM (padrão: mês corrente, números ao vivo com atraso de até 1 minuto)."""
-    require_capability(request, "view_reports")
+    require_capability(request, "view_billing")
     return _consumption_out(_tenant_of(request).pk, _period(period))
 
 
@@ -178,7 +201,7 @@ def consumption(request: HttpRequest, period: str | None = None) -> dict[str, An
     "/storage", response={200: StorageOut, 403: ErrorOut}, summary="Armazenamento em nuvem (6.5.47)"
 )
 def storage(request: HttpRequest) -> dict[str, Any]:
-    require_capability(request, "view_reports")
+    require_capability(request, "view_billing")
     data = selectors.storage_get(tenant_id=_tenant_of(request).pk)
     return {
         "limit_bytes": data.limit,
@@ -210,7 +233,7 @@ def _statement_rows(request: HttpRequest, tenant: Tenant, prefix: str) -> list[d
     summary="Extratos mensais (6.6.4)",
 )
 def statements(request: HttpRequest) -> list[dict[str, Any]]:
-    require_capability(request, "view_reports")
+    require_capability(request, "view_billing")
     return _statement_rows(
         request,
         _tenant_of(request),
@@ -224,14 +247,21 @@ def statements(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Conteúdo de um extrato (fechado, ou prévia do período aberto)",
 )
 def statement_detail(request: HttpRequest, period: str) -> dict[str, Any]:
-    require_capability(request, "view_reports")
+    require_capability(request, "view_billing")
     try:
         content, digest = selectors.statement_summary(
             tenant=_tenant_of(request), period=_period(period)
         )
     except StatementNotFound as error:
         raise HttpError(404, _("Extrato não encontrado.")) from error
-    return {**content, "period": period, "closed": digest is not None, "content_hash": digest}
+    return {
+        "adjustments": [],
+        "adjustments_total": {"quantity": 0, "amount": "0.0000"},  # statements issued before them
+        **content,
+        "period": period,
+        "closed": digest is not None,
+        "content_hash": digest,
+    }
 
 
 def _file(request: HttpRequest, tenant: Tenant, period_text: str, fmt: str) -> HttpResponse:
@@ -260,7 +290,7 @@ def _file(request: HttpRequest, tenant: Tenant, period_text: str, fmt: str) -> H
     summary="Baixar extrato: pdf, csv ou xlsx",
 )
 def statement_file(request: HttpRequest, period: str, fmt: str) -> HttpResponse:
-    require_capability(request, "view_reports")
+    require_capability(request, "view_billing")
     return _file(request, _tenant_of(request), period, fmt)
 
 
@@ -281,6 +311,8 @@ class TenantConsumptionOut(Schema):
     alerts: list[int]
     invoicing: str | None
     last_closed: str | None
+    adjustments: int
+    adjustments_amount: Decimal
 
 
 @operator_router.get(
@@ -309,9 +341,24 @@ def consumption_all(request: HttpRequest, period: str | None = None) -> list[dic
             "alerts": row.alerts,
             "invoicing": row.contract.invoicing if row.contract else None,
             "last_closed": f"{row.last_closed:%Y-%m}" if row.last_closed else None,
+            "adjustments": row.adjustments,
+            "adjustments_amount": row.adjustments_amount,
         }
         for row in rows
     ]
+
+
+@operator_router.get(
+    "/tenants/{slug}/consumption",
+    response={200: ConsumptionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Consumo mensal de um cliente, com o detalhe que o cliente vê (6.5.46)",
+)
+def tenant_consumption(
+    request: HttpRequest, slug: str, period: str | None = None
+) -> dict[str, Any]:
+    require_operator(request)
+    tenant = get_object_or_404(tenant_list_all_tenants(), slug=slug)
+    return _consumption_out(tenant.pk, _period(period))
 
 
 @operator_router.get(
@@ -334,3 +381,45 @@ def tenant_statement_file(request: HttpRequest, slug: str, period: str, fmt: str
     require_operator(request)
     tenant = get_object_or_404(tenant_list_all_tenants(), slug=slug)
     return _file(request, tenant, period, fmt)
+
+
+class AdjustmentOut(Schema):
+    id: int
+    billing_period: str
+    closed: bool
+    operation: str
+    kind: str | None
+    quantity: int
+    unit_price: Decimal | None
+    amount: Decimal
+    signed_amount: Decimal
+    justification: str
+    recorded_at: datetime
+    recorded_by: str
+
+
+@operator_router.get(
+    "/tenants/{slug}/adjustments",
+    response={200: list[AdjustmentOut], 403: ErrorOut, 404: ErrorOut},
+    summary="Ajustes manuais de um cliente (crédito ou débito, com justificativa)",
+)
+def tenant_adjustments(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    require_operator(request)
+    tenant = get_object_or_404(tenant_list_all_tenants(), slug=slug)
+    return [
+        {
+            "id": row.adjustment.pk,
+            "billing_period": f"{row.adjustment.billing_period:%Y-%m}",
+            "closed": row.closed,
+            "operation": row.adjustment.operation,
+            "kind": row.adjustment.kind or None,
+            "quantity": row.adjustment.quantity,
+            "unit_price": row.adjustment.unit_price,
+            "amount": row.adjustment.amount,
+            "signed_amount": row.adjustment.signed_amount,
+            "justification": row.adjustment.justification,
+            "recorded_at": row.adjustment.recorded_at,
+            "recorded_by": row.adjustment.recorded_by,
+        }
+        for row in selectors.adjustment_list(tenant_id=tenant.pk)
+    ]

@@ -18,6 +18,10 @@ class ContractInvalid(BillingError):
     pass
 
 
+class AdjustmentInvalid(BillingError):
+    pass
+
+
 class PeriodClosedError(BillingError):
     """Someone tried to alter a closed billing period. Always logged (and audited when a person
     or token attempted it) before it is raised."""

@@ -6,7 +6,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Contract, InvoicingMode, OveragePolicy
+from billing.models import (
+    AdjustmentOperation,
+    Contract,
+    InvoicingMode,
+    OveragePolicy,
+    UsageKind,
+)
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _PRICE_HELP = _("Em reais, com até 4 casas decimais (ex.: 0,0457).")
@@ -79,3 +85,40 @@ class PriceChangeForm(forms.Form):
     effective_from = forms.DateField(label=_("Vigente a partir de"), widget=_DATE)
     session_price = PriceField(label=_("Mensagem de sessão (R$)"))
     template_price = PriceField(label=_("Mensagem de modelo (R$)"))
+
+
+class AdjustmentForm(forms.Form):
+    """A manual credit or debit (see `billing.services.adjustments`). `period` is the next open
+    period the operator was shown; the service refuses it if it has closed meanwhile."""
+
+    period = forms.CharField(widget=forms.HiddenInput)
+    operation = forms.ChoiceField(
+        label=_("Operação"), choices=AdjustmentOperation.choices, widget=forms.RadioSelect
+    )
+    kind = forms.ChoiceField(
+        label=_("Tipo das mensagens"),
+        choices=[("", _("— (ajuste de valor)")), *UsageKind.choices],
+        required=False,
+    )
+    quantity = forms.IntegerField(
+        label=_("Mensagens"),
+        min_value=1,
+        required=False,
+        help_text=_("Valoradas pelo preço unitário em vigor. Deixe em branco num ajuste de valor."),
+    )
+    amount = forms.DecimalField(
+        label=_("Valor (R$)"),
+        min_value=Decimal("0.0001"),
+        max_digits=20,
+        decimal_places=4,
+        required=False,
+        localize=True,
+        help_text=_("Até 4 casas decimais. Deixe em branco num ajuste de mensagens."),
+    )
+    justification = forms.CharField(
+        label=_("Justificativa"),
+        min_length=10,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Aparece no extrato ao lado do ajuste."),
+    )

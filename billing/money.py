@@ -69,8 +69,11 @@ def format_number(value: Decimal | int, places: int = 0) -> str:
 
 
 def format_brl(value: Decimal, places: int = 2) -> str:
-    """`R$ 0,0457` (places=4, unit prices) or `R$ 56.419,71` (places=2, amounts)."""
-    return f"R$ {format_number(value, places)}"
+    """`R$ 0,0457` (places=4, unit prices) or `R$ 56.419,71` (places=2, amounts); a negative
+    amount (a credit) is `-R$ 1,50`."""
+    number = to_decimal(value)
+    sign = "-" if number < 0 else ""
+    return f"{sign}R$ {format_number(abs(number), places)}"
 
 
 def format_decimal_plain(value: Decimal, places: int) -> str:

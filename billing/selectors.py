@@ -10,17 +10,20 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from billing.errors import StatementNotFound
 from billing.models import (
     SYSTEM_ORIGINS,
+    AdjustmentOperation,
     Contract,
     Direction,
+    ManualAdjustment,
     MediaType,
     Origin,
     QuotaAlert,
@@ -30,6 +33,7 @@ from billing.models import (
     UsageKind,
     UsageMonthly,
 )
+from billing.money import ZERO
 from billing.periods import period_add, period_label, period_of, periods_between
 from billing.services.quota import term_usage
 from billing.statements.content import statement_content
@@ -321,6 +325,8 @@ class TenantConsumption:
     alerts: list[int]
     last_closed: date | None
     overage: bool
+    adjustments: int = 0
+    adjustments_amount: Decimal = ZERO
 
 
 def consumption_list_all_tenants(*, period: date | None = None) -> list[TenantConsumption]:
@@ -351,6 +357,7 @@ def consumption_list_all_tenants(*, period: date | None = None) -> list[TenantCo
     last_closed = dict(
         Statement.objects.values_list("tenant_id").annotate(last=Max("period")).order_by()
     )
+    adjustments = _adjustments_by_tenant(period)
     rows: list[TenantConsumption] = []
     for tenant in tenants:
         contract = contracts.get(tenant.pk)
@@ -369,6 +376,46 @@ def consumption_list_all_tenants(*, period: date | None = None) -> list[TenantCo
                 alerts=sorted(alerts.get(tenant.pk, [])),
                 last_closed=last_closed.get(tenant.pk),
                 overage=bool(contract and used > contract.contracted_messages),
+                adjustments=adjustments.get(tenant.pk, (0, ZERO))[0],
+                adjustments_amount=adjustments.get(tenant.pk, (0, ZERO))[1],
             )
         )
     return rows
+
+
+def _adjustments_by_tenant(billing_period: date) -> dict[int, tuple[int, Decimal]]:
+    """Tenant → (count, net signed amount) of the manual adjustments billed in the period."""
+    found: dict[int, tuple[int, Decimal]] = {}
+    rows = (
+        ManualAdjustment.objects.filter(billing_period=billing_period)
+        .values_list("tenant_id", "operation")
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by()
+    )
+    for tenant_id, operation, count, amount in rows:
+        signed = -amount if operation == AdjustmentOperation.CREDIT else amount
+        previous_count, previous_amount = found.get(tenant_id, (0, ZERO))
+        found[tenant_id] = (previous_count + count, previous_amount + signed)
+    return found
+
+
+@dataclass
+class AdjustmentRow:
+    adjustment: ManualAdjustment
+    period_label: str
+    closed: bool
+
+
+def adjustment_list(*, tenant_id: int) -> list[AdjustmentRow]:
+    """The tenant's manual adjustments, newest first, each saying whether its period closed."""
+    closed = Statement.objects.filter(tenant_id=tenant_id).aggregate(last=Max("period"))["last"]
+    return [
+        AdjustmentRow(
+            adjustment=adjustment,
+            period_label=period_label(adjustment.billing_period),
+            closed=closed is not None and adjustment.billing_period <= closed,
+        )
+        for adjustment in ManualAdjustment.objects.filter(tenant_id=tenant_id).order_by(
+            "-recorded_at", "-id"
+        )
+    ]

@@ -13,6 +13,7 @@ urlpatterns = [
         views.operator_price_remove,
         name="price_remove",
     ),
+    path("clientes/<slug:slug>/ajustes/", views.operator_adjustments, name="adjustments"),
     path("clientes/<slug:slug>/extratos/", views.operator_statements, name="statements"),
     path(
         "clientes/<slug:slug>/extratos/<str:period>/extrato.<str:fmt>",

@@ -1,5 +1,5 @@
-"""Billing screens: the tenant's consumption and statements (capability `view_reports`) and the
-operator's view of every client (public host)."""
+"""Billing screens: the tenant's consumption and statements (capability `view_billing`: the
+tenant's administrators and auditors) and the operator's view of every client (public host)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing import selectors
 from billing.errors import BillingError, StatementNotFound, StripeWebhookInvalid
-from billing.forms import ContractForm, PriceChangeForm
+from billing.forms import AdjustmentForm, ContractForm, PriceChangeForm
 from billing.models import Contract, PriceSchedule
 from billing.periods import period_label, period_parse
+from billing.services.adjustments import (
+    AdjustmentRequest,
+    adjustment_period_next,
+    adjustment_record,
+)
 from billing.services.contracts import (
     ContractTerms,
     contract_save,
@@ -63,7 +68,7 @@ def _consumption_context(tenant_id: int, period: date) -> dict[str, object]:
     }
 
 
-@capability_required("view_reports")
+@capability_required("view_billing")
 @require_GET
 def consumption(request: HttpRequest) -> HttpResponse:
     period = _period_from(request)
@@ -72,7 +77,7 @@ def consumption(request: HttpRequest) -> HttpResponse:
     )
 
 
-@capability_required("view_reports")
+@capability_required("view_billing")
 @require_GET
 def statement_list(request: HttpRequest) -> HttpResponse:
     tenant = _tenant_of(request)
@@ -103,7 +108,7 @@ def _download(request: HttpRequest, tenant: Tenant, period_text: str, fmt: str) 
     return response
 
 
-@capability_required("view_reports")
+@capability_required("view_billing")
 @require_GET
 def statement_download(request: HttpRequest, period: str, fmt: str) -> HttpResponse:
     return _download(request, _tenant_of(request), period, fmt)
@@ -215,6 +220,58 @@ def operator_price_remove(request: HttpRequest, slug: str, effective_from: str) 
     else:
         messages.success(request, _("Mudança de preço removida."))
     return redirect("billing_ops:contract", slug=slug)
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def operator_adjustments(request: HttpRequest, slug: str) -> HttpResponse:
+    """Manual credits and debits of one client: the form and every adjustment recorded."""
+    tenant = _tenant(slug)
+    contract = get_object_or_404(Contract, tenant=tenant)
+    next_period = adjustment_period_next(tenant_id=tenant.pk)
+    form = AdjustmentForm(
+        request.POST or None, initial={"period": f"{next_period:%Y-%m}", "operation": "credit"}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            period = period_parse(data["period"])
+        except ValueError:
+            form.add_error(None, _("Período inválido."))
+        else:
+            try:
+                adjustment_record(
+                    actor=Actor.from_request(request),
+                    tenant=tenant,
+                    period=period,
+                    request=AdjustmentRequest(
+                        operation=data["operation"],
+                        justification=data["justification"],
+                        kind=data["kind"] or "",
+                        quantity=data["quantity"] or 0,
+                        amount=data["amount"],
+                    ),
+                )
+            except BillingError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Ajuste registrado no período %(period)s.")
+                    % {"period": period_label(next_period)},
+                )
+                return redirect("billing_ops:adjustments", slug=slug)
+    return render(
+        request,
+        "billing/operator/adjustments.html",
+        {
+            "tenant": tenant,
+            "contract": contract,
+            "form": form,
+            "next_period_label": period_label(next_period),
+            "adjustments": selectors.adjustment_list(tenant_id=tenant.pk),
+        },
+    )
 
 
 @operator_required

@@ -39,10 +39,6 @@ _PENDING = "anterior à verificação de auditoria; responsável: %s"
 NOT_YET_COVERED: dict[str, str] = {
     "public:POST /api/status/subscriptions": _PENDING % "controlplane (status)",
     "public:POST /api/tenants": _PENDING % "controlplane",
-    "public:billing_ops:contract": _PENDING % "billing",
-    "public:billing_ops:price_add": _PENDING % "billing",
-    "public:billing_ops:price_remove": _PENDING % "billing",
-    "public:billing_webhooks:stripe": "",
     "public:controlplane:downtime_exclude": _PENDING % "controlplane",
     "public:controlplane:downtime_index": _PENDING % "controlplane",
     "public:controlplane:exclusion_revoke": _PENDING % "controlplane",

@@ -1,3 +1,4 @@
+from billing.models.adjustments import AdjustmentOperation, ManualAdjustment
 from billing.models.contracts import Contract, InvoicingMode, OveragePolicy, PriceSchedule
 from billing.models.ledger import SYSTEM_ORIGINS, Direction, Origin, UsageKind, UsageRecord
 from billing.models.quota import QuotaAlert
@@ -8,10 +9,12 @@ from billing.models.stripe import InvoiceStatus, StripeCustomer, StripeEvent, St
 
 __all__ = [
     "SYSTEM_ORIGINS",
+    "AdjustmentOperation",
     "Contract",
     "Direction",
     "InvoiceStatus",
     "InvoicingMode",
+    "ManualAdjustment",
     "MediaType",
     "Origin",
     "OveragePolicy",

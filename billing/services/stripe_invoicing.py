@@ -35,7 +35,7 @@ from billing.models import (
 )
 from billing.money import to_cents
 from billing.periods import period_bounds, period_label
-from billing.statements.present import kind_label
+from billing.statements.present import adjustment_description, kind_label
 from core.validators import format_cnpj
 from security.actors import Actor
 from security.audit import audit_record
@@ -123,6 +123,19 @@ def _line_items(statement: Statement, content: dict[str, Any]) -> list[tuple[str
                 },
             )
         )
+    # Manual adjustments: Stripe takes an amount in cents; the rounding line reconciles the
+    # total to the statement's (which rounds the exact sum once).
+    items.extend(
+        (
+            f"adjustment-{adjustment['id']}",
+            {
+                "amount": to_cents(Decimal(adjustment["amount"])),
+                "description": f"{adjustment_description(adjustment)} — "
+                f"{period_label(statement.period)}",
+            },
+        )
+        for adjustment in content.get("adjustments", [])
+    )
     return items
 
 

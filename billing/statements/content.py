@@ -18,12 +18,20 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Sum
 
-from billing.models import Contract, PriceSchedule, Statement, UsageDaily, UsageKind
+from billing.models import (
+    Contract,
+    ManualAdjustment,
+    PriceSchedule,
+    Statement,
+    UsageDaily,
+    UsageKind,
+)
 from billing.money import ZERO, line_amount, round_cents
 from billing.periods import BILLING_TZ, period_days, period_end_day, period_label, period_of_day
 from tenants.models import Tenant
 
-CONTENT_VERSION = 1
+# 2: manual adjustments (`adjustments`, `adjustments_total`) count in the billed figures.
+CONTENT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,28 @@ def _term_usage(contract: Contract, period: date, billed_now: int) -> dict[str, 
         "remaining": max(contract.contracted_messages - through, 0),
         "overage": max(through - contract.contracted_messages, 0),
     }
+
+
+def _adjustments(tenant_id: int, period: date) -> list[dict[str, Any]]:
+    """The operators' manual adjustments billed in `period`, signed (a credit is negative)."""
+    return [
+        {
+            "id": adjustment.pk,
+            "operation": adjustment.operation,
+            "kind": adjustment.kind or None,
+            "quantity": adjustment.signed_quantity,
+            "unit_price": (
+                f"{adjustment.unit_price:.4f}" if adjustment.unit_price is not None else None
+            ),
+            "amount": f"{adjustment.signed_amount:.4f}",
+            "justification": adjustment.justification,
+            "recorded_at": adjustment.recorded_at.astimezone(BILLING_TZ).isoformat(),
+            "recorded_by": adjustment.recorded_by,
+        }
+        for adjustment in ManualAdjustment.objects.filter(
+            tenant_id=tenant_id, billing_period=period
+        ).order_by("recorded_at", "id")
+    ]
 
 
 def statement_content(
@@ -137,7 +167,11 @@ def statement_content(
                 "amount": f"{amount:.4f}",
             }
         )
-    billed_quantity = sum(line["quantity"] for line in line_list)
+    adjustments = _adjustments(tenant.pk, period)
+    adjusted_quantity = sum(adjustment["quantity"] for adjustment in adjustments)
+    adjusted_amount = sum((Decimal(adjustment["amount"]) for adjustment in adjustments), ZERO)
+    total += adjusted_amount
+    billed_quantity = sum(line["quantity"] for line in line_list) + adjusted_quantity
     return {
         "version": CONTENT_VERSION,
         "provider": {
@@ -168,6 +202,11 @@ def statement_content(
             for kind, values in per_kind.items()
         },
         "unpriced": {kind: unpriced.get(kind, 0) for kind in UsageKind.values},
+        "adjustments": adjustments,
+        "adjustments_total": {
+            "quantity": adjusted_quantity,
+            "amount": f"{adjusted_amount:.4f}",
+        },
         "billed_quantity": billed_quantity,
         "total_exact": f"{total:.4f}",
         "total_billed": f"{round_cents(total):.2f}",

@@ -18,7 +18,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from billing.money import format_decimal_plain
-from billing.statements.present import cnpj_label, kind_label, presented
+from billing.statements.present import (
+    adjustment_description,
+    cnpj_label,
+    kind_label,
+    operation_label,
+    presented,
+)
 
 _FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC).replace(tzinfo=None)
 # WeasyPrint reports every layout step at INFO; one statement would add a dozen log lines.
@@ -44,20 +50,24 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
     One table: the first column says which part of the statement a row belongs to."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [
-            "secao",
-            "campo",
-            "data_inicial",
-            "data_final",
-            "tipo",
-            "ajuste_de",
-            "quantidade",
-            "custo_unitario",
-            "valor",
-        ]
-    )
-    writer.writerow(
+    columns = [
+        "secao",
+        "campo",
+        "data_inicial",
+        "data_final",
+        "tipo",
+        "ajuste_de",
+        "quantidade",
+        "custo_unitario",
+        "valor",
+        "descricao",
+    ]
+
+    def write(row: list[Any]) -> None:
+        writer.writerow(row + [""] * (len(columns) - len(row)))
+
+    write(columns)
+    write(
         [
             "cabecalho",
             "fornecedor",
@@ -70,7 +80,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
             f"{content['provider']['name']} ({cnpj_label(content['provider']['cnpj'])})",
         ]
     )
-    writer.writerow(
+    write(
         [
             "cabecalho",
             "contratante",
@@ -83,7 +93,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
             f"{content['tenant']['name']} ({cnpj_label(content['tenant']['cnpj'])})",
         ]
     )
-    writer.writerow(
+    write(
         [
             "cabecalho",
             "contrato",
@@ -96,7 +106,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
             content["contract"]["reference"],
         ]
     )
-    writer.writerow(
+    write(
         [
             "cabecalho",
             "periodo",
@@ -109,7 +119,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
             content["period"]["label"],
         ]
     )
-    writer.writerow(
+    write(
         [
             "cabecalho",
             "hash",
@@ -124,7 +134,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
     )
     for price in content["prices"]:
         for kind in ("session", "template"):
-            writer.writerow(
+            write(
                 [
                     "preco",
                     "vigente_a_partir_de",
@@ -138,7 +148,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
                 ]
             )
     for day in content["daily"]:
-        writer.writerow(
+        write(
             [
                 "diario",
                 "modelo_enviadas",
@@ -151,7 +161,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
                 "",
             ]
         )
-        writer.writerow(
+        write(
             [
                 "diario",
                 "sessao_enviadas",
@@ -164,7 +174,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
                 "",
             ]
         )
-        writer.writerow(
+        write(
             [
                 "diario",
                 "sessao_recebidas",
@@ -178,7 +188,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
             ]
         )
     for line in content["lines"]:
-        writer.writerow(
+        write(
             [
                 "item",
                 "ajuste" if line["adjustment_of"] else "tarifado",
@@ -191,8 +201,27 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
                 format_decimal_plain(Decimal(line["amount"]), 4),
             ]
         )
+    for adjustment in content.get("adjustments", []):
+        write(
+            [
+                "ajuste_manual",
+                "credito" if adjustment["operation"] == "credit" else "debito",
+                adjustment["recorded_at"][:10],
+                adjustment["recorded_at"][:10],
+                _kind_csv(adjustment["kind"]) if adjustment["kind"] else "valor",
+                "",
+                adjustment["quantity"],
+                (
+                    format_decimal_plain(Decimal(adjustment["unit_price"]), 4)
+                    if adjustment["unit_price"]
+                    else ""
+                ),
+                format_decimal_plain(Decimal(adjustment["amount"]), 4),
+                adjustment_description(adjustment),
+            ]
+        )
     for kind, values in sorted(content["per_kind"].items()):
-        writer.writerow(
+        write(
             [
                 "total_tipo",
                 "tarifado",
@@ -205,7 +234,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
                 format_decimal_plain(Decimal(values["amount"]), 4),
             ]
         )
-    writer.writerow(
+    write(
         [
             "total",
             "consumidas",
@@ -218,10 +247,22 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
             "",
         ]
     )
-    writer.writerow(
-        ["total", "nao_tarifadas", "", "", "", "", sum(content["unpriced"].values()), "", ""]
-    )
-    writer.writerow(
+    write(["total", "nao_tarifadas", "", "", "", "", sum(content["unpriced"].values()), "", ""])
+    if content.get("adjustments"):
+        write(
+            [
+                "total",
+                "ajustes_manuais",
+                "",
+                "",
+                "",
+                "",
+                content["adjustments_total"]["quantity"],
+                "",
+                format_decimal_plain(Decimal(content["adjustments_total"]["amount"]), 4),
+            ]
+        )
+    write(
         [
             "total",
             "valor_exato",
@@ -234,7 +275,7 @@ def render_csv(content: dict[str, Any], *, content_hash: str | None) -> bytes:
             format_decimal_plain(Decimal(content["total_exact"]), 4),
         ]
     )
-    writer.writerow(
+    write(
         [
             "total",
             "valor_faturado",
@@ -330,6 +371,20 @@ def render_xlsx(content: dict[str, Any], *, content_hash: str | None) -> bytes:
             ]
         )
         items.cell(row=items.max_row, column=8).number_format = _MONEY4
+    if content.get("adjustments"):
+        items.append(
+            [
+                _("Ajustes manuais (ver a aba Ajustes)"),
+                "",
+                "",
+                "",
+                "",
+                content["adjustments_total"]["quantity"],
+                None,
+                Decimal(content["adjustments_total"]["amount"]),
+            ]
+        )
+        items.cell(row=items.max_row, column=8).number_format = _MONEY4
     items.append(
         [
             _("Total exato"),
@@ -358,6 +413,38 @@ def render_xlsx(content: dict[str, Any], *, content_hash: str | None) -> bytes:
     items.cell(row=items.max_row, column=8).number_format = _MONEY2
     for cell in items[1]:
         cell.font = bold
+
+    if content.get("adjustments"):
+        adjustments = workbook.create_sheet("Ajustes")
+        adjustments.append(
+            [
+                _("Operação"),
+                _("Tipo"),
+                _("Mensagens"),
+                _("Custo unitário"),
+                _("Valor"),
+                _("Justificativa"),
+                _("Registrado em"),
+                _("Registrado por"),
+            ]
+        )
+        for adjustment in content["adjustments"]:
+            adjustments.append(
+                [
+                    operation_label(adjustment["operation"]),
+                    adjustment["kind"] or "",
+                    adjustment["quantity"],
+                    Decimal(adjustment["unit_price"]) if adjustment["unit_price"] else None,
+                    Decimal(adjustment["amount"]),
+                    adjustment["justification"],
+                    adjustment["recorded_at"][:16].replace("T", " "),
+                    adjustment["recorded_by"],
+                ]
+            )
+            adjustments.cell(row=adjustments.max_row, column=4).number_format = _MONEY4
+            adjustments.cell(row=adjustments.max_row, column=5).number_format = _MONEY4
+        for cell in adjustments[1]:
+            cell.font = bold
 
     daily = workbook.create_sheet("Diário")
     daily.append(

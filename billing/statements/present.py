@@ -39,6 +39,62 @@ class Line:
     amount: str
 
 
+def operation_label(operation: str) -> str:
+    return _("Crédito") if operation == "credit" else _("Débito")
+
+
+def adjustment_description(adjustment: dict[str, Any]) -> str:
+    """`Ajuste manual — crédito de mensagens de sessão: <justificativa>`."""
+    if adjustment["kind"]:
+        what = (
+            _("crédito de %(kind)s")
+            if adjustment["operation"] == "credit"
+            else _("débito de %(kind)s")
+        ) % {"kind": kind_label(adjustment["kind"]).lower()}
+    else:
+        what = (
+            _("crédito de valor") if adjustment["operation"] == "credit" else _("débito de valor")
+        )
+    return _("Ajuste manual — %(what)s: %(justification)s") % {
+        "what": what,
+        "justification": adjustment["justification"],
+    }
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    description: str
+    operation: str
+    recorded: str
+    quantity: str
+    unit_price: str
+    amount: str
+
+
+def _adjustments(content: dict[str, Any]) -> list[Adjustment]:
+    return [
+        Adjustment(
+            description=adjustment_description(adjustment),
+            operation=operation_label(adjustment["operation"]),
+            recorded=_("%(when)s por %(who)s")
+            % {
+                "when": datetime.fromisoformat(adjustment["recorded_at"]).strftime(
+                    "%d/%m/%Y %H:%M"
+                ),
+                "who": adjustment["recorded_by"],
+            },
+            quantity=format_number(adjustment["quantity"]) if adjustment["kind"] else "—",
+            unit_price=(
+                format_brl(Decimal(adjustment["unit_price"]), 4)
+                if adjustment["unit_price"]
+                else "—"
+            ),
+            amount=format_brl(Decimal(adjustment["amount"]), 4),
+        )
+        for adjustment in content.get("adjustments", [])
+    ]
+
+
 def presented(content: dict[str, Any], *, content_hash: str | None) -> dict[str, Any]:
     lines: list[Line] = []
     for line in content["lines"]:
@@ -116,6 +172,13 @@ def presented(content: dict[str, Any], *, content_hash: str | None) -> dict[str,
             }
             for kind, values in sorted(content["per_kind"].items())
         ],
+        "adjustments": _adjustments(content),
+        "adjustments_total": {
+            "quantity": format_number(content.get("adjustments_total", {}).get("quantity", 0)),
+            "amount": format_brl(
+                Decimal(content.get("adjustments_total", {}).get("amount", "0")), 4
+            ),
+        },
         "unpriced_total": sum(content["unpriced"].values()),
         "unpriced": format_number(sum(content["unpriced"].values())),
         "billed_quantity": format_number(content["billed_quantity"]),

@@ -67,7 +67,8 @@ def test_sums_of_many_small_products_stay_exact() -> None:
         (Decimal("0.0400"), 4, "R$ 0,0400"),
         (Decimal("1234567.00"), 2, "R$ 1.234.567,00"),
         (Decimal("0.07"), 2, "R$ 0,07"),
-        (Decimal("-12.50"), 2, "R$ -12,50"),
+        (Decimal("-12.50"), 2, "-R$ 12,50"),  # a credit: the sign before the currency
+        (Decimal("-0.0914"), 4, "-R$ 0,0914"),
         (Decimal("999.99"), 2, "R$ 999,99"),
         (Decimal("1000"), 2, "R$ 1.000,00"),
     ],

@@ -1,5 +1,7 @@
 """Consumption (6.5.46), storage (6.5.47) and statements (6.6.4) on screens and in the API:
-who may see them, what they show, and the operator's screens. Denied cases change nothing."""
+who may see them (capability `view_billing`: the tenant's administrators and auditors, not
+supervisors nor agents), what they show, and the operator's screens. Denied cases change
+nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from billing.models import Contract, PriceSchedule, Statement
 from billing.services import storage_usage_adjust, storage_usage_set
 from billing.services.rollups import rollups_refresh
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.billing.conftest import Close, Meter, sp
 from tests.conftest import MakeUser, host_of
@@ -91,79 +94,143 @@ def statement_state(statement: Statement) -> tuple[str, str, bytes]:
     return fresh.content_hash, fresh.content, bytes(fresh.pdf)
 
 
+def test_only_administrators_and_auditors_have_the_billing_capability() -> None:
+    from accounts.roles import ROLE_PERMISSIONS
+
+    assert {role for role, codes in ROLE_PERMISSIONS.items() if "view_billing" in codes} == {
+        Role.ADMIN,
+        Role.AUDITOR,
+    }
+
+
+SCREEN_MATRIX = [
+    ("anonymous", 302),
+    ("other_tenant", 302),
+    (Role.AGENT, 403),
+    (Role.SUPERVISOR, 403),
+    (Role.ADMIN, 200),
+    (Role.AUDITOR, 200),
+]
+API_MATRIX = [
+    ("anonymous", 401),
+    ("other_tenant", 401),
+    (Role.AGENT, 403),
+    (Role.SUPERVISOR, 403),
+    (Role.ADMIN, 200),
+    (Role.AUDITOR, 200),
+]
+
+
 @pytest.mark.req("6.6.4")
-@pytest.mark.parametrize(
-    ("browser", "expected"),
-    [
-        ("anonymous", 302),
-        ("other_tenant", 302),
-        (Role.AGENT, 403),
-        (Role.SUPERVISOR, 200),
-        (Role.ADMIN, 200),
-        (Role.AUDITOR, 200),
-    ],
-    indirect=["browser"],
-)
+@pytest.mark.parametrize(("browser", "expected"), SCREEN_MATRIX, indirect=["browser"])
+@pytest.mark.parametrize("fmt", ["pdf", "csv", "xlsx"])
 def test_statement_download_screen_matrix(
-    browser: Client, expected: int, january: Statement, tenant_alfa: Tenant
+    browser: Client, expected: int, fmt: str, january: Statement, tenant_alfa: Tenant
 ) -> None:
     before = statement_state(january)
 
-    response = browser.get("/consumo/extratos/2026-01/extrato.pdf")
+    response = browser.get(f"/consumo/extratos/2026-01/extrato.{fmt}")
 
     assert response.status_code == expected
     assert statement_state(january) == before
     if expected == 200:
-        assert response["Content-Type"] == "application/pdf"
-        assert bytes(response.content) == before[2]  # the stored document, byte for byte
-        assert response["Content-Disposition"] == 'attachment; filename="extrato-alfa-2026-01.pdf"'
+        stored = {"pdf": before[2], "csv": bytes(january.csv), "xlsx": bytes(january.xlsx)}
+        assert bytes(response.content) == stored[fmt]  # the stored document, byte for byte
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="extrato-alfa-2026-01.{fmt}"'
+        )
         assert downloads_audited(tenant_alfa) == 1
+    else:
+        assert downloads_audited(tenant_alfa) == 0
+    if expected == 302:
+        assert "/entrar/" in response["Location"] or "login" in response["Location"]
+
+
+@pytest.mark.req("6.6.4")
+@pytest.mark.parametrize(("browser", "expected"), SCREEN_MATRIX, indirect=["browser"])
+def test_consumption_and_statement_screens_matrix(
+    browser: Client, expected: int, january: Statement, tenant_alfa: Tenant
+) -> None:
+    before = statement_state(january)
+
+    responses = [
+        browser.get("/consumo/"),
+        browser.get("/consumo/?periodo=2026-01"),
+        browser.get("/consumo/extratos/"),
+        browser.get("/consumo/extratos/2026-02/extrato.pdf"),  # an open period's preview
+    ]
+
+    assert [response.status_code for response in responses] == [expected] * 4
+    assert statement_state(january) == before
+    assert Statement.objects.filter(tenant=tenant_alfa).count() == 1
+    if expected == 200:
+        assert january.content_hash[:14] in responses[2].content.decode()
+        assert downloads_audited(tenant_alfa) == 1  # the preview
     else:
         assert downloads_audited(tenant_alfa) == 0
 
 
+def test_the_navigation_offers_consumption_only_to_those_who_may_see_it(
+    tenant_alfa: Tenant, make_user: MakeUser, client_for: Callable[..., Client]
+) -> None:
+    def nav_has_consumption(role: str) -> bool:
+        page = client_for(tenant_alfa, make_user(tenant_alfa, role)).get("/")
+        return 'href="/consumo/"' in page.content.decode()
+
+    assert [nav_has_consumption(role) for role in (Role.AGENT, Role.SUPERVISOR)] == [False, False]
+    assert [nav_has_consumption(role) for role in (Role.ADMIN, Role.AUDITOR)] == [True, True]
+
+
 @pytest.mark.req("6.6.4")
-@pytest.mark.parametrize(
-    ("api", "expected"),
-    [
-        ("anonymous", 401),
-        ("other_tenant", 401),
-        (Role.AGENT, 403),
-        (Role.SUPERVISOR, 200),
-        (Role.ADMIN, 200),
-        (Role.AUDITOR, 200),
-    ],
-    indirect=["api"],
-)
+@pytest.mark.parametrize(("api", "expected"), API_MATRIX, indirect=["api"])
 def test_statement_download_api_matrix(
     api: Client, expected: int, january: Statement, tenant_alfa: Tenant
 ) -> None:
     before = statement_state(january)
 
-    response = api.get("/api/billing/statements/2026-01/xlsx")
+    responses = {
+        fmt: api.get(f"/api/billing/statements/2026-01/{fmt}") for fmt in ("pdf", "csv", "xlsx")
+    }
 
-    assert response.status_code == expected
+    assert {fmt: response.status_code for fmt, response in responses.items()} == {
+        "pdf": expected,
+        "csv": expected,
+        "xlsx": expected,
+    }
     assert statement_state(january) == before
     if expected == 200:
-        workbook = load_workbook(io.BytesIO(response.content))
+        workbook = load_workbook(io.BytesIO(responses["xlsx"].content))
         summary = {row[0]: row[1] for row in workbook["Resumo"].iter_rows(values_only=True)}
         assert summary["Hash de verificação"] == january.content_hash
-        assert downloads_audited(tenant_alfa) == 1
+        assert bytes(responses["pdf"].content) == bytes(january.pdf)
+        assert bytes(responses["csv"].content) == bytes(january.csv)
+        assert downloads_audited(tenant_alfa) == 3
     else:
         assert downloads_audited(tenant_alfa) == 0
 
 
-@pytest.mark.parametrize(
-    ("api", "expected"),
-    [("anonymous", 401), ("other_tenant", 401), (Role.AGENT, 403), (Role.AUDITOR, 200)],
-    indirect=["api"],
-)
+@pytest.mark.req("6.5.46")
+@pytest.mark.req("6.5.47")
+@pytest.mark.parametrize(("api", "expected"), API_MATRIX, indirect=["api"])
 def test_statement_list_and_consumption_api_matrix(
-    api: Client, expected: int, january: Statement
+    api: Client, expected: int, january: Statement, tenant_alfa: Tenant
 ) -> None:
-    assert api.get("/api/billing/statements").status_code == expected
-    assert api.get("/api/billing/consumption?period=2026-01").status_code == expected
-    assert api.get("/api/billing/storage").status_code == expected
+    before = statement_state(january)
+
+    responses = [
+        api.get("/api/billing/statements"),
+        api.get("/api/billing/statements/2026-01"),
+        api.get("/api/billing/consumption?period=2026-01"),
+        api.get("/api/billing/storage"),
+    ]
+
+    assert [response.status_code for response in responses] == [expected] * 4
+    assert statement_state(january) == before
+    assert downloads_audited(tenant_alfa) == 0
+    if expected == 200:
+        assert [row["period"] for row in responses[0].json() if row["closed"]] == ["2026-01"]
+        assert responses[1].json()["content_hash"] == january.content_hash
+        assert responses[2].json()["sent"] == 2
 
 
 @pytest.mark.req("6.6.4.1")
@@ -395,6 +462,18 @@ def test_operators_see_every_client_against_its_contract(
     assert by_slug["alfa"]["month_sent"] == 1
     assert by_slug["alfa"]["term_used"] == 1
     assert by_slug["beta"]["contracted"] is None
+    # One client in the detail its own auditors see.
+    alfa = operator_client.get("/api/billing/tenants/alfa/consumption?period=2026-11").json()
+    assert (alfa["period"], alfa["sent"], alfa["received"], alfa["contracted"]) == (
+        "2026-11",
+        1,
+        0,
+        1_000_000,
+    )
+    assert alfa["sent_per_agent"] == [{"agent_id": 7, "agent_name": "Ana Souza", "quantity": 1}]
+    beta = operator_client.get("/api/billing/tenants/beta/consumption?period=2026-11").json()
+    assert (beta["sent"], beta["contracted"]) == (0, None)
+    assert operator_client.get("/api/billing/tenants/gama/consumption").status_code == 404
 
 
 def test_only_operators_reach_the_operator_screens_and_api(
@@ -416,8 +495,28 @@ def test_only_operators_reach_the_operator_screens_and_api(
     assert PriceSchedule.objects.filter(contract=contract_alfa).count() == 1
     assert public_client(staffless).get("/api/billing/consumption").status_code == 403
     assert public_client().get("/api/billing/consumption").status_code == 401
+    assert public_client(staffless).get("/api/billing/tenants/alfa/consumption").status_code == 403
+    assert public_client().get("/api/billing/tenants/alfa/consumption").status_code == 401
 
 
+def test_tenant_tokens_do_not_reach_the_operators_api(
+    tenant_alfa: Tenant,
+    contract_alfa: Contract,
+    make_user: MakeUser,
+    token_for: Callable[[Tenant, User], str],
+) -> None:
+    token = token_for(tenant_alfa, make_user(tenant_alfa, Role.ADMIN))
+    on_tenant_host = Client(HTTP_HOST=host_of(tenant_alfa), HTTP_AUTHORIZATION=f"Bearer {token}")
+    on_public_host = Client(HTTP_HOST=settings.BASE_DOMAIN, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert on_tenant_host.get("/api/billing/tenants/alfa/consumption").status_code == 404
+    assert on_tenant_host.get("/api/billing/tenants/beta/statements").status_code == 404
+    # A tenant's token is not valid on the provider's host.
+    assert on_public_host.get("/api/billing/consumption").status_code == 401
+    assert on_public_host.get("/api/billing/tenants/beta/statements").status_code == 401
+
+
+@audits_route("public:billing_ops:contract", "public:billing_ops:price_add")
 def test_the_operator_records_a_contract_and_a_price_change(
     operator_client: Client,
     tenant_beta: Tenant,
@@ -454,6 +553,11 @@ def test_the_operator_records_a_contract_and_a_price_change(
         (date(2026, 2, 1), Decimal("0.0457")),
         (date(2026, 8, 1), Decimal("0.0480")),
     ]
+    price_set = AuditEntry.objects.get(action="billing.price.set")
+    assert (price_set.actor_label, (price_set.after or {})["session_price"]) == (
+        "operador@provedor.test",
+        "0.0480",
+    )
     page = operator_client.get("/faturamento/clientes/beta/contrato/").content.decode()
     assert "R$ 0,0480" in page and "R$ 0,3600" in page
 
@@ -496,3 +600,33 @@ def test_operators_download_any_clients_statement(
     assert january.content_hash[:14] in page
     api = operator_client.get("/api/billing/tenants/alfa/statements/2026-01/pdf")
     assert api.status_code == 200 and bytes(api.content) == bytes(january.pdf)
+
+
+@audits_route("public:billing_ops:price_remove")
+def test_the_operator_removes_a_price_change_on_the_screen(
+    operator_client: Client,
+    tenant_alfa: Tenant,
+    contract_alfa: Contract,
+    meter: Meter,
+) -> None:
+    operator_client.post(
+        "/faturamento/clientes/alfa/precos/",
+        {"effective_from": "2026-12-01", "session_price": "0,0500", "template_price": "0,4000"},
+    )
+    meter(tenant_alfa, "dec", sp(2026, 12, 3))
+
+    response = operator_client.post("/faturamento/clientes/alfa/precos/2026-12-01/remover/")
+
+    assert response.status_code == 302
+    assert list(contract_alfa.prices.values_list("effective_from", flat=True)) == [date(2026, 1, 1)]
+    removed = AuditEntry.objects.get(action="billing.price.remove")
+    assert removed.actor_label == "operador@provedor.test"
+    assert (removed.before or {})["session_price"] == "0.0500"
+    assert removed.after == {"repriced_records": 1}
+    # The first price of the term cannot be removed: a clear message, nothing changes.
+    response = operator_client.post(
+        "/faturamento/clientes/alfa/precos/2026-01-01/remover/", follow=True
+    )
+    assert "O preço inicial do contrato não pode ser removido." in response.content.decode()
+    assert contract_alfa.prices.count() == 1
+    assert AuditEntry.objects.filter(action="billing.price.remove").count() == 1

@@ -23,6 +23,7 @@ from billing.models import InvoiceStatus, Statement, StripeCustomer, StripeEvent
 from billing.money import round_cents, to_cents
 from billing.services.stripe_invoicing import stripe_invoice_statement
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.billing.conftest import Close, MakeContract, Meter, sp
 from tests.billing.stripe_double import StripeDouble, fixture, sign
@@ -232,6 +233,7 @@ def open_invoice(
     return invoice, stripe_double.invoices[str(invoice.invoice_id)]
 
 
+@audits_route("public:billing_webhooks:stripe")
 def test_signed_webhooks_update_the_invoice_once(
     open_invoice: tuple[StripeInvoice, dict[str, Any]],
 ) -> None:
