@@ -46,11 +46,16 @@ class StepResult:
 Evaluator = Callable[[Tenant], StepResult]
 
 
+NOT_AVAILABLE_YET = gettext_lazy("Ainda não disponível na plataforma.")
+
+
 @dataclass(frozen=True)
 class Step:
     key: str
     requirement: str
     label: str | Promise
+    # Shown while no app checks this step: what is missing from the platform, said plainly.
+    not_available: str | Promise = NOT_AVAILABLE_YET
 
 
 STEPS: list[Step] = [
@@ -59,7 +64,15 @@ STEPS: list[Step] = [
     Step("admin_accounts", "6.7.1.3", gettext_lazy("Contas de administradores e supervisores")),
     Step("teams", "6.7.1.4", gettext_lazy("Grupos de atendimento criados")),
     Step("agents", "6.7.1.5", gettext_lazy("Atendentes cadastrados")),
-    Step("flows", "6.7.1.6", gettext_lazy("Fluxo de atendimento para cada canal")),
+    Step(
+        "flows",
+        "6.7.1.6",
+        gettext_lazy("Fluxo de atendimento para cada canal"),
+        gettext_lazy(
+            "Ainda não disponível na plataforma: não há fluxos automáticos (robô) por canal; "
+            "cada conversa vai direto para a fila da equipe do canal."
+        ),
+    ),
     Step(
         "standard_messages",
         "6.7.1.7",
@@ -86,7 +99,7 @@ def onboarding_checklist(tenant: Tenant) -> list[ChecklistItem]:
     for step in STEPS:
         evaluator = _EVALUATORS.get(step.key)
         if evaluator is None:
-            result = StepResult(StepState.NOT_AVAILABLE, _("Ainda não disponível na plataforma."))
+            result = StepResult(StepState.NOT_AVAILABLE, str(step.not_available))
         elif not schema_exists(tenant.schema_name):
             result = StepResult.pending(_("O esquema do cliente não existe."))
         else:

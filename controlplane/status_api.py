@@ -19,6 +19,7 @@ from controlplane.services.subscriptions import (
     subscription_webhook_create,
 )
 from core.api import ErrorOut
+from security.actors import Actor
 
 router = Router(tags=["status"])
 
@@ -157,16 +158,16 @@ def subscribe(request: HttpRequest, payload: SubscriptionIn) -> Status[dict[str,
     segredo uma única vez; cada aviso é um POST JSON assinado com HMAC-SHA256 no cabeçalho
     `X-Status-Signature` (`sha256=<hex>` de `<X-Status-Timestamp>.<corpo>`)."""
     try:
-        return _subscribe(payload)
+        return _subscribe(Actor.from_request(request, via="api"), payload)
     except SubscriptionError as error:
         return Status(400, {"detail": error.message, "field": error.field})
 
 
-def _subscribe(payload: SubscriptionIn) -> Status[dict[str, Any]]:
+def _subscribe(actor: Actor, payload: SubscriptionIn) -> Status[dict[str, Any]]:
     if payload.kind == "email":
         if not payload.email:
             raise SubscriptionError(_("Informe o e-mail."), field="email")
-        subscription_email_request(email=str(payload.email))
+        subscription_email_request(actor=actor, email=str(payload.email))
         return Status(
             202,
             {
@@ -176,7 +177,7 @@ def _subscribe(payload: SubscriptionIn) -> Status[dict[str, Any]]:
         )
     if not payload.url:
         raise SubscriptionError(_("Informe o endereço do webhook."), field="url")
-    subscription = subscription_webhook_create(url=payload.url)
+    subscription = subscription_webhook_create(actor=actor, url=payload.url)
     return Status(
         201,
         {

@@ -1,6 +1,7 @@
 """The public status page, under /status/ on the public host (no sign-in)."""
 
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from controlplane.feeds import StatusFeed
 from controlplane.views import status_page
@@ -9,7 +10,7 @@ app_name = "status"
 
 urlpatterns = [
     path("", status_page.status_page, name="page"),
-    path("feed.atom", StatusFeed(), name="feed"),
+    path("feed.atom", require_safe(StatusFeed()), name="feed"),
     path("inscricao/", status_page.subscribe, name="subscribe"),
     path(
         "inscricao/confirmar/<str:token>/",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -172,6 +173,20 @@ def backup_schema(
         },
     )
     return backup
+
+
+def backup_request(*, actor: Actor, tenant: Tenant) -> None:
+    """An operator asks for a backup now: recorded with who asked, taken by a worker."""
+    from controlplane.tasks import backup_tenant_task
+
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="backup.request",
+            target=tenant,
+            after={"schema": tenant.schema_name},
+        )
+        transaction.on_commit(lambda: backup_tenant_task.delay(tenant.pk, actor.label))
 
 
 def backup_tenant(*, tenant: Tenant, actor: Actor) -> Backup:

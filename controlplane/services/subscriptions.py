@@ -3,6 +3,10 @@
 An e-mail address receives nothing but the confirmation link until its owner confirms it. A
 webhook is active once it answers a signed verification ping with 2xx. Links are signed (no
 token table): confirmation links expire, unsubscribe links do not.
+
+Every change is audited with the requester (usually anonymous: the IP and user agent say who)
+and the subscription's id and kind, never its address: the audit trail cannot be erased, and a
+person who unsubscribes must leave no e-mail behind.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from controlplane import conf
 from controlplane.errors import SubscriptionError
 from controlplane.models import StatusSubscription, SubscriptionKind
 from controlplane.webhooks import WebhookAddressError, url_check
+from security.actors import Actor
+from security.audit import audit_record
 
 CONFIRM_SALT = "controlplane.status.confirm"
 UNSUBSCRIBE_SALT = "controlplane.status.unsubscribe"
@@ -57,6 +63,16 @@ def unsubscribe_url(subscription: StatusSubscription) -> str:
     )
 
 
+def _audit(actor: Actor, action: str, subscription: StatusSubscription, **after: object) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target=subscription,
+        object_repr=f"{subscription.kind} #{subscription.pk}",
+        after={"kind": subscription.kind, **after},
+    )
+
+
 def _send_confirmation(subscription: StatusSubscription) -> None:
     context = {"confirm_url": confirm_url(subscription), "valid_days": CONFIRM_VALID.days}
     send_mail(
@@ -67,7 +83,7 @@ def _send_confirmation(subscription: StatusSubscription) -> None:
     )
 
 
-def subscription_email_request(*, email: str) -> StatusSubscription:
+def subscription_email_request(*, actor: Actor, email: str) -> StatusSubscription:
     """Creates (or finds) the subscription and sends the confirmation link, at most once per
     RESEND_INTERVAL. The answer is the same whether the address was known or not."""
     email = (email or "").strip().lower()
@@ -90,6 +106,7 @@ def subscription_email_request(*, email: str) -> StatusSubscription:
             subscription.confirmed_at = None
         if subscription.is_active:
             subscription.save()
+            _audit(actor, "status.subscription.request", subscription, already_active=True)
             return subscription
         recently = subscription.confirmation_sent_at and (
             now - subscription.confirmation_sent_at < RESEND_INTERVAL
@@ -98,6 +115,7 @@ def subscription_email_request(*, email: str) -> StatusSubscription:
             subscription.confirmation_sent_at = now
             transaction.on_commit(lambda: _send_confirmation(subscription))
         subscription.save()
+        _audit(actor, "status.subscription.request", subscription, confirmation_sent=not recently)
     return subscription
 
 
@@ -127,20 +145,25 @@ def subscription_for_unsubscribe_token(token: str) -> StatusSubscription:
     return _from_token(token, salt=UNSUBSCRIBE_SALT, max_age=None)
 
 
-def subscription_confirm(*, token: str) -> StatusSubscription:
+def subscription_confirm(*, actor: Actor, token: str) -> StatusSubscription:
     subscription = subscription_for_confirm_token(token)
     if subscription.confirmed_at is None:
-        subscription.confirmed_at = timezone.now()
-        subscription.disabled_at = None
-        subscription.save(update_fields=["confirmed_at", "disabled_at"])
+        with transaction.atomic():
+            subscription.confirmed_at = timezone.now()
+            subscription.disabled_at = None
+            subscription.save(update_fields=["confirmed_at", "disabled_at"])
+            _audit(actor, "status.subscription.confirm", subscription)
     return subscription
 
 
-def subscription_cancel(*, token: str) -> None:
-    subscription_for_unsubscribe_token(token).delete()
+def subscription_cancel(*, actor: Actor, token: str) -> None:
+    subscription = subscription_for_unsubscribe_token(token)
+    with transaction.atomic():
+        _audit(actor, "status.subscription.cancel", subscription)
+        subscription.delete()
 
 
-def subscription_webhook_create(*, url: str) -> StatusSubscription:
+def subscription_webhook_create(*, actor: Actor, url: str) -> StatusSubscription:
     """Registers a webhook and queues its verification ping; returns it with its secret, which
     the caller shows once."""
     url = (url or "").strip()
@@ -156,6 +179,7 @@ def subscription_webhook_create(*, url: str) -> StatusSubscription:
                 secret=secrets.token_hex(32),
                 confirmation_sent_at=timezone.now(),
             )
+            _audit(actor, "status.subscription.webhook_create", subscription)
             from controlplane.tasks import webhook_verify
 
             transaction.on_commit(lambda: webhook_verify.delay(subscription.pk))

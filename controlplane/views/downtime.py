@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from controlplane.availability import month_window
 from controlplane.components import component_name
@@ -37,6 +37,7 @@ def _month(request: HttpRequest) -> tuple[int, int]:
 
 
 @operator_required
+@require_safe
 def downtime_index(request: HttpRequest) -> HttpResponse:
     year, month = _month(request)
     window = month_window(year, month)

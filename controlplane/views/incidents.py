@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from controlplane.business_days import earliest_maintenance_start
 from controlplane.components import component_name
@@ -31,6 +31,7 @@ def _form_error(form: object, error: ControlPlaneError) -> None:
 
 
 @operator_required
+@require_safe
 def incident_list(request: HttpRequest) -> HttpResponse:
     incidents = Incident.objects.prefetch_related("updates")[:100]
     return render(request, "controlplane/incident_list.html", {"incidents": incidents})
@@ -79,6 +80,7 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 @operator_required
+@require_safe
 def maintenance_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,

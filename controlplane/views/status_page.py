@@ -23,6 +23,7 @@ from controlplane.services.subscriptions import (
     subscription_for_unsubscribe_token,
     subscription_webhook_create,
 )
+from security.actors import Actor
 
 CACHE_SECONDS = 30
 
@@ -54,9 +55,13 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             if kind == "email":
-                subscription_email_request(email=form.cleaned_data["email"])
+                subscription_email_request(
+                    actor=Actor.from_request(request), email=form.cleaned_data["email"]
+                )
             else:
-                subscription = subscription_webhook_create(url=form.cleaned_data["url"])
+                subscription = subscription_webhook_create(
+                    actor=Actor.from_request(request), url=form.cleaned_data["url"]
+                )
                 return render(
                     request, "status/webhook_created.html", {"subscription": subscription}
                 )
@@ -84,7 +89,7 @@ def subscription_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     # GET only shows the button: mail scanners that open links must not confirm for the owner.
     try:
         if request.method == "POST":
-            subscription = subscription_confirm(token=token)
+            subscription = subscription_confirm(actor=Actor.from_request(request), token=token)
             return render(
                 request,
                 "status/subscription_done.html",
@@ -117,7 +122,7 @@ def subscription_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
 def subscription_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "POST":
-            subscription_cancel(token=token)
+            subscription_cancel(actor=Actor.from_request(request), token=token)
             return render(
                 request,
                 "status/subscription_done.html",

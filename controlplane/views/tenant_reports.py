@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from controlplane.reports.availability_report import (
     available_months,
@@ -24,6 +25,7 @@ def _current_tenant() -> Tenant:
 
 
 @capability_required("view_reports")
+@require_safe
 def availability_months(request: HttpRequest) -> HttpResponse:
     return render(
         request, "controlplane/tenant_side/availability_months.html", {"months": available_months()}
@@ -31,6 +33,7 @@ def availability_months(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("view_reports")
+@require_safe
 def availability_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     if not month_window_valid(year, month):
         raise Http404
@@ -47,6 +50,7 @@ def availability_month(request: HttpRequest, year: int, month: int) -> HttpRespo
 
 
 @capability_required("view_reports")
+@require_safe
 def availability_download(
     request: HttpRequest, year: int, month: int, extension: str
 ) -> HttpResponse:

@@ -7,9 +7,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from controlplane.backup.services import latest_backup
+from controlplane.backup.services import backup_request, latest_backup
 from controlplane.errors import LifecycleError
 from controlplane.forms import ContractEndForm, OnboardingForm
 from controlplane.models import Backup, ContractClosure
@@ -34,6 +34,7 @@ def _tenant(slug: str) -> Tenant:
 
 
 @operator_required
+@require_safe
 def tenant_list(request: HttpRequest) -> HttpResponse:
     return render(request, "controlplane/tenant_list.html", {"tenants": tenant_list_all_tenants()})
 
@@ -58,6 +59,7 @@ def tenant_onboard(request: HttpRequest) -> HttpResponse:
 
 
 @operator_required
+@require_safe
 def tenant_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tenant = _tenant(slug)
     return render(
@@ -112,15 +114,13 @@ def tenant_archive_view(request: HttpRequest, slug: str) -> HttpResponse:
 @operator_required
 @require_POST
 def tenant_backup_view(request: HttpRequest, slug: str) -> HttpResponse:
-    from controlplane.tasks import backup_tenant_task
-
-    tenant = _tenant(slug)
-    backup_tenant_task.delay(tenant.pk, Actor.from_request(request).label)
+    backup_request(actor=Actor.from_request(request), tenant=_tenant(slug))
     messages.success(request, _("Backup solicitado; ele aparece na lista ao terminar."))
     return redirect("controlplane:tenant_detail", slug=slug)
 
 
 @operator_required
+@require_safe
 def tenant_availability(request: HttpRequest, slug: str, year: int, month: int) -> HttpResponse:
     tenant = _tenant(slug)
     if not month_window_valid(year, month):
@@ -139,6 +139,7 @@ def tenant_availability(request: HttpRequest, slug: str, year: int, month: int) 
 
 
 @operator_required
+@require_safe
 def tenant_availability_download(
     request: HttpRequest, slug: str, year: int, month: int, extension: str
 ) -> HttpResponse:

@@ -17,6 +17,7 @@ from controlplane.reports.availability_report import report_csv, tenant_availabi
 from controlplane.services.downtime import downtime_exclude_for_tenant
 from security.actors import Actor
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.models import Tenant
 
 from .conftest import sp
@@ -242,6 +243,7 @@ def test_exclusion_needs_a_justification_and_is_audited(
     assert entry.after["justification"] == FIREWALL
 
 
+@audits_route("public:controlplane:downtime_exclude")
 def test_operator_marks_client_caused_through_the_screen(
     operator_client: Client, record_downtime: Callable[..., Any], tenant_alfa: Tenant
 ) -> None:

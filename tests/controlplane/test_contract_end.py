@@ -24,6 +24,7 @@ from controlplane.models import Backup, BackupStatus, ContractClosure
 from controlplane.services.lifecycle import tenant_archive, tenant_contract_end
 from security.actors import Actor
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.guards import TenantReadOnly, ensure_writable, inbound_refusal, tenant_is_writable
 from tenants.models import Tenant, TenantStatus
 
@@ -232,6 +233,7 @@ def test_archive_waits_for_the_period_and_a_backup(
     assert "arquivado" in response.content.decode()
 
 
+@audits_route("public:controlplane:tenant_contract_end")
 def test_operator_ends_the_contract_from_the_tenant_page(
     operator_client: Client, tenant_alfa: Tenant
 ) -> None:

@@ -30,6 +30,7 @@ from controlplane.services.incidents import incident_open, incident_update
 from controlplane.services.maintenance import maintenance_advance, maintenance_schedule
 from security.actors import Actor
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.models import Tenant
 
 from .conftest import sp
@@ -194,6 +195,7 @@ def test_degraded_incident_records_no_downtime() -> None:
     assert Downtime.objects.count() == 0
 
 
+@audits_route("public:controlplane:incident_new", "public:controlplane:incident_detail")
 def test_operator_opens_and_updates_an_incident_through_the_screens(
     operator_client: Client,
 ) -> None:
@@ -217,6 +219,11 @@ def test_operator_opens_and_updates_an_incident_through_the_screens(
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.RESOLVED
     assert Downtime.objects.get(incident=incident).ended_at == incident.resolved_at
+    assert list(
+        AuditEntry.objects.filter(object_id=str(incident.pk), action__startswith="incident.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["incident.open", "incident.update"]
 
 
 OPERATOR_PAGES = [

@@ -9,6 +9,8 @@ from django.test import Client
 from django_tenants.utils import schema_exists
 
 from accounts.models import User
+from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -24,19 +26,23 @@ FORM = {
 }
 
 
+@audits_route("public:controlplane:tenant_onboard")
 def test_operator_onboards_a_client_on_the_screen(
-    operator_client: Client, django_capture_on_commit_callbacks: Any
+    operator_client: Client, operator: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = operator_client.post("/controle/clientes/novo/", FORM)
 
-    assert response.status_code == 302
+    assert response.status_code == 302, response.content.decode()[-3000:]
     assert response["Location"] == "/controle/clientes/delta/"
     assert schema_exists("delta")
     assert mail.outbox[0].to == ["debora@delta.gov.br"]
     detail = operator_client.get("/controle/clientes/delta/").content.decode()
     assert "delta.localhost" in detail
     assert "34028316000103" in detail
+    assert AuditEntry.objects.get(action="tenant.provision", after__slug="delta").actor_id == (
+        operator.pk
+    )
 
 
 def test_invalid_cnpj_is_shown_on_the_form_and_changes_nothing(operator_client: Client) -> None:
@@ -54,6 +60,7 @@ def test_duplicate_slug_is_shown_on_the_form(operator_client: Client) -> None:
     assert "Já existe um cliente com este identificador" in response.content.decode()
 
 
+@audits_route("public:POST /api/tenants")
 def test_operator_api_creates_and_lists_tenants(operator: User) -> None:
     from accounts.services import api_token_create
     from security.actors import Actor
@@ -67,7 +74,7 @@ def test_operator_api_creates_and_lists_tenants(operator: User) -> None:
     )
     listed = client.get("/api/tenants")
 
-    assert created.status_code == 201
+    assert created.status_code == 201, created.content.decode()
     assert created.json()["domain"] == "delta.localhost"
     assert bad.status_code == 400
     assert bad.json() == {"detail": "O CNPJ deve ter 14 dígitos.", "field": "cnpj"}

@@ -26,6 +26,7 @@ from controlplane.services.incidents import incident_open, incident_update
 from controlplane.services.maintenance import maintenance_schedule
 from controlplane.services.subscriptions import confirm_url
 from security.actors import Actor
+from security.route_audit import audits_route
 
 pytestmark = pytest.mark.django_db
 ACTOR = Actor.command("tests")
@@ -169,6 +170,7 @@ def test_atom_feed_lists_incident_updates_and_maintenance(public_client: Client)
 
 
 @pytest.mark.req("6.2.9")
+@audits_route("public:status:subscribe", "public:status:subscription_confirm")
 def test_email_subscription_needs_confirmation(
     public_client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -228,6 +230,7 @@ def receiver(settings: Any) -> Iterator[list[httpx.Request]]:
 
 
 @pytest.mark.req("6.2.9")
+@audits_route("public:POST /api/status/subscriptions")
 def test_webhook_is_verified_then_receives_signed_notices(
     public_client: Client,
     receiver: list[httpx.Request],
