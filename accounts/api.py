@@ -77,8 +77,11 @@ def create_user(request: HttpRequest, payload: UserCreateIn) -> Status[dict[str,
     return Status(201, {"user": link.user, "invitation_sent": True})
 
 
-@router.patch("/users/{user_id}", response={200: UserOut, 400: ErrorOut, 404: ErrorOut},
-              summary="Atualizar usuário")
+@router.patch(
+    "/users/{user_id}",
+    response={200: UserOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Atualizar usuário",
+)
 def update_user(request: HttpRequest, user_id: int, payload: UserUpdateIn) -> User:
     require_capability(request, "manage_users")
     user = get_object_or_404(User, pk=user_id)
@@ -103,8 +106,12 @@ class TokenOut(Schema):
     prefix: str
 
 
-@auth_router.post("/token", auth=None, response={201: TokenOut, 401: ErrorOut, 403: ErrorOut},
-                  summary="Obter um token de API")
+@auth_router.post(
+    "/token",
+    auth=None,
+    response={201: TokenOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Obter um token de API",
+)
 def obtain_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     """Exchanges the e-mail and password of a user allowed to manage API tokens for a new token.
 
@@ -119,5 +126,7 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obj
     issued = services.api_token_create(
         actor=Actor.from_request(request, user=user, via="api"), user=user, name=payload.name
     )
-    return Status(201, {"token": issued.token, "name": issued.api_token.name,
-                        "prefix": issued.api_token.prefix})
+    return Status(
+        201,
+        {"token": issued.token, "name": issued.api_token.name, "prefix": issued.api_token.prefix},
+    )

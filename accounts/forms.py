@@ -38,8 +38,11 @@ class SetPasswordForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("Nome do token"), max_length=100,
-                           help_text=_("Por exemplo, o nome do sistema que vai usá-lo."))
+    name = forms.CharField(
+        label=_("Nome do token"),
+        max_length=100,
+        help_text=_("Por exemplo, o nome do sistema que vai usá-lo."),
+    )
 
 
 class LanguageForm(forms.Form):

@@ -52,7 +52,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("usuário")
         verbose_name_plural = _("usuários")
         ordering = ["full_name"]
-        permissions = CAPABILITIES
+        permissions = CAPABILITIES  # type: ignore[assignment]  # labels are plain str
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"

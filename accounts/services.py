@@ -55,7 +55,9 @@ def _check_role(role: str) -> Role:
     try:
         return Role(role)
     except ValueError as error:
-        raise AccountError(_("Papel desconhecido: %(role)s.") % {"role": role}, field="role") from error
+        raise AccountError(
+            _("Papel desconhecido: %(role)s.") % {"role": role}, field="role"
+        ) from error
 
 
 def _set_role(user: User, role: Role) -> None:
@@ -127,7 +129,7 @@ def invitation_resend(*, actor: Actor, user: User, host: str) -> InvitationLink:
 def _send_invitation_on_commit(link: InvitationLink) -> None:
     # The task must be queued from the user's schema (tenant-schemas-celery records the current
     # schema); when provisioning commits, the connection is back on the public schema.
-    schema = connection.schema_name
+    schema = connection.schema_name  # type: ignore[attr-defined]  # django-tenants
 
     def send() -> None:
         from accounts.tasks import send_invitation_email
@@ -168,8 +170,14 @@ def invitation_accept(*, token: str, password: str, actor: Actor) -> User:
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         audit_record(
-            actor=Actor(user_id=user.pk, label=user.email, via=actor.via, ip=actor.ip,
-                        user_agent=actor.user_agent, request_id=actor.request_id),
+            actor=Actor(
+                user_id=user.pk,
+                label=user.email,
+                via=actor.via,
+                ip=actor.ip,
+                user_agent=actor.user_agent,
+                request_id=actor.request_id,
+            ),
             action="user.password_set",
             target=user,
         )
@@ -204,8 +212,7 @@ def user_update(
             _set_role(user, _check_role(role))
         after = _user_snapshot(user)
         if after != before:
-            audit_record(actor=actor, action="user.update", target=user, before=before,
-                         after=after)
+            audit_record(actor=actor, action="user.update", target=user, before=before, after=after)
     return user
 
 
@@ -218,15 +225,20 @@ class IssuedToken:
 def api_token_create(*, actor: Actor, user: User, name: str) -> IssuedToken:
     name = (name or "").strip()
     if not name:
-        raise AccountError(_("Dê um nome ao token (por exemplo, o sistema que vai usá-lo)."),
-                           field="name")
+        raise AccountError(
+            _("Dê um nome ao token (por exemplo, o sistema que vai usá-lo)."), field="name"
+        )
     token, prefix, token_hash = new_api_token()
     with transaction.atomic():
         api_token = ApiToken.objects.create(
             user=user, name=name[:100], prefix=prefix, token_hash=token_hash
         )
-        audit_record(actor=actor, action="api_token.create", target=api_token,
-                     after={"name": api_token.name, "user": user.email})
+        audit_record(
+            actor=actor,
+            action="api_token.create",
+            target=api_token,
+            after={"name": api_token.name, "user": user.email},
+        )
     return IssuedToken(token=token, api_token=api_token)
 
 

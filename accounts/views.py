@@ -5,6 +5,8 @@ Views parse input and call services; rules live in `accounts.services`.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -40,13 +42,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_get(token=token)
     except InvitationInvalid as error:
-        return render(request, "accounts/invitation_invalid.html", {"error": error.message},
-                      status=410)
+        return render(
+            request, "accounts/invitation_invalid.html", {"error": error.message}, status=410
+        )
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(
-                token=token, password=form.cleaned_data["password1"],
+                token=token,
+                password=form.cleaned_data["password1"],
                 actor=Actor.from_request(request),
             )
         except AccountError as error:
@@ -75,7 +79,8 @@ def user_invite(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             link = services.user_invite(
-                actor=Actor.from_request(request), host=request.get_host().split(":")[0],
+                actor=Actor.from_request(request),
+                host=request.get_host().split(":")[0],
                 **form.cleaned_data,
             )
         except AccountError as error:
@@ -86,7 +91,9 @@ def user_invite(request: HttpRequest) -> HttpResponse:
                 _("Convite enviado para %(email)s.") % {"email": link.user.email},
             )
             return redirect("accounts:user_list")
-    return render(request, "accounts/user_form.html", {"form": form, "title": _("Convidar usuário")})
+    return render(
+        request, "accounts/user_form.html", {"form": form, "title": _("Convidar usuário")}
+    )
 
 
 @capability_required("manage_users")
@@ -100,15 +107,15 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     form = EditUserForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update(actor=Actor.from_request(request), user=user,
-                                 **form.cleaned_data)
+            services.user_update(actor=Actor.from_request(request), user=user, **form.cleaned_data)
         except AccountError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("Usuário atualizado."))
             return redirect("accounts:user_list")
-    return render(request, "accounts/user_form.html",
-                  {"form": form, "title": user.full_name, "edited": user})
+    return render(
+        request, "accounts/user_form.html", {"form": form, "title": user.full_name, "edited": user}
+    )
 
 
 @capability_required("manage_users")
@@ -119,8 +126,9 @@ def user_invite_resend(request: HttpRequest, user_id: int) -> HttpResponse:
     except User.DoesNotExist as error:
         raise Http404 from error
     try:
-        services.invitation_resend(actor=Actor.from_request(request), user=user,
-                                   host=request.get_host().split(":")[0])
+        services.invitation_resend(
+            actor=Actor.from_request(request), user=user, host=request.get_host().split(":")[0]
+        )
     except AccountError as error:
         messages.error(request, error.message)
     else:
@@ -136,7 +144,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             issued = services.api_token_create(
-                actor=Actor.from_request(request), user=request.user,  # type: ignore[arg-type]
+                actor=Actor.from_request(request),
+                user=request.user,  # type: ignore[arg-type]
                 name=form.cleaned_data["name"],
             )
         except AccountError as error:
@@ -144,15 +153,17 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         else:
             form = ApiTokenForm()
     tokens = selectors.api_token_list(user=request.user)  # type: ignore[arg-type]
-    return render(request, "accounts/api_tokens.html",
-                  {"form": form, "tokens": tokens, "issued": issued})
+    return render(
+        request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "issued": issued}
+    )
 
 
 @capability_required("manage_api_tokens")
 @require_POST
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    api_token = ApiToken.objects.filter(pk=token_id, user=request.user,
-                                        revoked_at__isnull=True).first()
+    api_token = ApiToken.objects.filter(
+        pk=token_id, user=cast(User, request.user), revoked_at__isnull=True
+    ).first()
     if api_token is None:
         raise Http404
     services.api_token_revoke(actor=Actor.from_request(request), api_token=api_token)
@@ -165,6 +176,9 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 def language_set(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST)
     if form.is_valid():
-        services.user_update(actor=Actor.from_request(request), user=request.user,  # type: ignore[arg-type]
-                             language=form.cleaned_data["language"])
+        services.user_update(
+            actor=Actor.from_request(request),
+            user=request.user,  # type: ignore[arg-type]
+            language=form.cleaned_data["language"],
+        )
     return redirect(request.POST.get("next") or "home")

@@ -41,8 +41,11 @@ def _port_in_use(host: str, port: int) -> bool:
 
 def serve(options: argparse.Namespace) -> int:
     if _port_in_use(options.host, options.port):
-        print(f"A porta {options.port} já está em uso em {options.host}. Pare o outro processo "
-              f"ou use: make run RUN_ARGS='--port 8001'", file=sys.stderr)
+        print(
+            f"A porta {options.port} já está em uso em {options.host}. Pare o outro processo "
+            f"ou use: make run RUN_ARGS='--port 8001'",
+            file=sys.stderr,
+        )
         return 2
     services = EmbeddedServices()
     _step("iniciando serviços")
@@ -60,14 +63,49 @@ def serve(options: argparse.Namespace) -> int:
 
     (DATA_DIR / "celery").mkdir(parents=True, exist_ok=True)
     commands = [
-        [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", options.host,
-         "--port", str(options.port), "--proxy-headers", "--log-level", "warning"],
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            options.host,
+            "--port",
+            str(options.port),
+            "--proxy-headers",
+            "--log-level",
+            "warning",
+        ],
     ]
     if not options.no_worker:
-        commands.append([PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "warning",
-                         "--concurrency", "2"])
-        commands.append([PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "warning",
-                         "--schedule", str(DATA_DIR / "celery" / "beat-schedule")])
+        commands.append(
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-l",
+                "warning",
+                "--concurrency",
+                "2",
+            ]
+        )
+        commands.append(
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "warning",
+                "--schedule",
+                str(DATA_DIR / "celery" / "beat-schedule"),
+            ]
+        )
     processes: list[subprocess.Popen[bytes]] = []
     try:
         processes.extend(subprocess.Popen(command, cwd=ROOT) for command in commands)
@@ -86,8 +124,10 @@ Plataforma no ar (Ctrl-C para parar):
       {OPERATOR_EMAIL} / {DEMO_PASSWORD}
   Órgão de demonstração:          http://demo.localhost:{port}/
 """
-        + "\n".join(f"      {email} / {DEMO_PASSWORD}  ({label})"
-                    for email, _name, _role, label in DEMO_USERS)
+        + "\n".join(
+            f"      {email} / {DEMO_PASSWORD}  ({label})"
+            for email, _name, _role, label in DEMO_USERS
+        )
         + f"\n  Documentação da API:            http://demo.localhost:{port}/api/docs\n",
         flush=True,
     )
@@ -123,13 +163,19 @@ def test(pytest_args: list[str]) -> int:
     services.ensure(clickhouse=False)
     for line in services.started:
         print(f"    {line}", flush=True)
-    subprocess.run([PYTHON, "manage.py", "compile_catalogs"], cwd=ROOT, check=True,
-                   env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    subprocess.run(
+        [PYTHON, "manage.py", "compile_catalogs"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
     # Importing `config` (this module's package) set DJANGO_SETTINGS_MODULE for the Celery app;
     # pytest-django prefers that variable to pyproject's, so name the test settings explicitly.
-    return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT,
-                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
-                          ).returncode
+    return subprocess.run(
+        [PYTHON, "-m", "pytest", *pytest_args],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+    ).returncode
 
 
 def bench(script_args: list[str]) -> int:
@@ -139,14 +185,18 @@ def bench(script_args: list[str]) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m config.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m config.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="serve the platform with its demo tenant")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--no-worker", action="store_true",
-                              help="do not start the Celery worker and beat")
+    serve_parser.add_argument(
+        "--no-worker", action="store_true", help="do not start the Celery worker and beat"
+    )
     commands.add_parser("test", help="run the test suite (arguments after -- go to pytest)")
     commands.add_parser("bench", help="run a benchmark script (bench/<name>.py [arguments])")
     options, rest = parser.parse_known_args()

@@ -67,24 +67,28 @@ def require_operator(request: HttpRequest) -> None:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(AccountError)
     def account_error(request: HttpRequest, error: AccountError) -> HttpResponse:
-        return api.create_response(request, {"detail": error.message, "field": error.field},
-                                   status=400)
+        return api.create_response(
+            request, {"detail": error.message, "field": error.field}, status=400
+        )
 
     @api.exception_handler(ProvisioningError)
     def provisioning_error(request: HttpRequest, error: ProvisioningError) -> HttpResponse:
-        return api.create_response(request, {"detail": error.message, "field": error.field},
-                                   status=400)
+        return api.create_response(
+            request, {"detail": error.message, "field": error.field}, status=400
+        )
 
     @api.exception_handler(ChannelError)
     def channel_error(request: HttpRequest, error: ChannelError) -> HttpResponse:
-        return api.create_response(request, {"detail": error.message, "field": error.field},
-                                   status=400)
+        return api.create_response(
+            request, {"detail": error.message, "field": error.field}, status=400
+        )
 
     @api.exception_handler(DeskError)
     def desk_error(request: HttpRequest, error: DeskError) -> HttpResponse:
         # `code` is stable for programs (e.g. `session_window_closed`: send a template).
         return api.create_response(
-            request, {"detail": error.message, "field": error.field, "code": error.code},
+            request,
+            {"detail": error.message, "field": error.field, "code": error.code},
             status=400,
         )
 

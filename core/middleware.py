@@ -48,7 +48,7 @@ class UserLanguageMiddleware:
         chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
         language = chosen or settings.LANGUAGE_CODE
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

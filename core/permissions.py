@@ -16,7 +16,7 @@ View = Callable[..., HttpResponse]
 
 
 def on_control_plane() -> bool:
-    return bool(connection.schema_name == settings.PUBLIC_SCHEMA_NAME)
+    return bool(connection.schema_name == settings.PUBLIC_SCHEMA_NAME)  # type: ignore[attr-defined]
 
 
 def has_capability(user: Any, capability: str) -> bool:
@@ -29,7 +29,10 @@ def has_capability(user: Any, capability: str) -> bool:
 
 def is_operator(user: Any) -> bool:
     return bool(
-        on_control_plane() and user is not None and user.is_authenticated and user.is_active
+        on_control_plane()
+        and user is not None
+        and user.is_authenticated
+        and user.is_active
         and user.is_staff
     )
 

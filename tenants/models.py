@@ -59,7 +59,7 @@ class Tenant(TenantMixin):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
         clone_function_ensure()
         with connection.cursor() as cursor:
             cursor.execute(

@@ -25,9 +25,7 @@ def pending_migrations(schema_name: str) -> list[str]:
     with schema_context(schema_name):
         executor = MigrationExecutor(connection)
         targets = [
-            node
-            for node in executor.loader.graph.leaf_nodes()
-            if node[0] in _tenant_app_labels()
+            node for node in executor.loader.graph.leaf_nodes() if node[0] in _tenant_app_labels()
         ]
         plan = executor.migration_plan(targets)
         return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]

@@ -24,8 +24,25 @@ from tenants.schemas import template_check
 
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
-    {"www", "api", "admin", "status", "public", "template", "static", "media", "mail",
-     "smtp", "app", "console", "controle", "painel", "suporte", "pg", "information-schema"}
+    {
+        "www",
+        "api",
+        "admin",
+        "status",
+        "public",
+        "template",
+        "static",
+        "media",
+        "mail",
+        "smtp",
+        "app",
+        "console",
+        "controle",
+        "painel",
+        "suporte",
+        "pg",
+        "information-schema",
+    }
 )
 
 
@@ -48,8 +65,10 @@ def _clean_slug(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not _SLUG.match(slug) or "--" in slug:
         raise ProvisioningError(
-            _("Identificador inválido: use de 3 a 40 letras minúsculas, números e hífens, "
-              "começando por letra."),
+            _(
+                "Identificador inválido: use de 3 a 40 letras minúsculas, números e hífens, "
+                "começando por letra."
+            ),
             field="slug",
         )
     if slug in RESERVED_SLUGS or slug.startswith("pg-"):
@@ -109,8 +128,12 @@ def tenant_provision(
                 action="tenant.provision",
                 target=tenant,
                 after={
-                    "name": name, "cnpj": cnpj_digits, "slug": slug, "domain": domain_name,
-                    "contract_start": contract_start, "contract_end": contract_end,
+                    "name": name,
+                    "cnpj": cnpj_digits,
+                    "slug": slug,
+                    "domain": domain_name,
+                    "contract_start": contract_start,
+                    "contract_end": contract_end,
                     "admin_email": admin_email,
                 },
             )

@@ -30,8 +30,8 @@ def search_path_pinned() -> Iterator[None]:
         return
     with connection.cursor():
         pass  # django-tenants sets the tenant's search_path on this cursor, inside the transaction
-    connection._handle_search_path = lambda cursor=None: None  # type: ignore[method-assign]
+    connection._handle_search_path = lambda cursor=None: None  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        del connection._handle_search_path
+        del connection._handle_search_path  # type: ignore[attr-defined]

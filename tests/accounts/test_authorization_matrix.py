@@ -22,8 +22,11 @@ WHO = ["anonymous", "other_tenant", Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Rol
 
 @pytest.fixture
 def browser(
-    request: pytest.FixtureRequest, tenant_alfa: Tenant, tenant_beta: Tenant,
-    make_user: MakeUser, client_for: Callable[..., Client],
+    request: pytest.FixtureRequest,
+    tenant_alfa: Tenant,
+    tenant_beta: Tenant,
+    make_user: MakeUser,
+    client_for: Callable[..., Client],
 ) -> Client:
     who = request.param
     if who == "anonymous":
@@ -39,8 +42,11 @@ def browser(
 
 @pytest.fixture
 def api(
-    request: pytest.FixtureRequest, tenant_alfa: Tenant, tenant_beta: Tenant,
-    make_user: MakeUser, token_for: Callable[[Tenant, User], str],
+    request: pytest.FixtureRequest,
+    tenant_alfa: Tenant,
+    tenant_beta: Tenant,
+    make_user: MakeUser,
+    token_for: Callable[[Tenant, User], str],
 ) -> Client:
     who = request.param
     client = Client(HTTP_HOST=host_of(tenant_alfa))
@@ -64,8 +70,14 @@ DENIED_SCREEN = {"anonymous": 302, "other_tenant": 302}
 
 @pytest.mark.parametrize(
     ("browser", "expected"),
-    [("anonymous", 302), ("other_tenant", 302), (Role.AGENT, 403), (Role.SUPERVISOR, 200),
-     (Role.ADMIN, 200), (Role.AUDITOR, 200)],
+    [
+        ("anonymous", 302),
+        ("other_tenant", 302),
+        (Role.AGENT, 403),
+        (Role.SUPERVISOR, 200),
+        (Role.ADMIN, 200),
+        (Role.AUDITOR, 200),
+    ],
     indirect=["browser"],
 )
 def test_user_list_screen(browser: Client, expected: int) -> None:
@@ -74,15 +86,22 @@ def test_user_list_screen(browser: Client, expected: int) -> None:
 
 @pytest.mark.parametrize(
     ("browser", "expected"),
-    [("anonymous", 302), ("other_tenant", 302), (Role.AGENT, 403), (Role.SUPERVISOR, 403),
-     (Role.ADMIN, 302), (Role.AUDITOR, 403)],
+    [
+        ("anonymous", 302),
+        ("other_tenant", 302),
+        (Role.AGENT, 403),
+        (Role.SUPERVISOR, 403),
+        (Role.ADMIN, 302),
+        (Role.AUDITOR, 403),
+    ],
     indirect=["browser"],
 )
 def test_invite_screen(browser: Client, expected: int, tenant_alfa: Tenant) -> None:
     before = users_of(tenant_alfa)
-    response = browser.post("/conta/usuarios/convidar/",
-                            {"full_name": "Nova Pessoa", "email": "nova@alfa.gov.br",
-                             "role": Role.AGENT})
+    response = browser.post(
+        "/conta/usuarios/convidar/",
+        {"full_name": "Nova Pessoa", "email": "nova@alfa.gov.br", "role": Role.AGENT},
+    )
     assert response.status_code == expected
     after = users_of(tenant_alfa)
     if expected == 302 and response["Location"] == "/conta/usuarios/":
@@ -94,16 +113,25 @@ def test_invite_screen(browser: Client, expected: int, tenant_alfa: Tenant) -> N
 
 @pytest.mark.parametrize(
     ("browser", "allowed"),
-    [("anonymous", False), ("other_tenant", False), (Role.AGENT, False),
-     (Role.SUPERVISOR, False), (Role.ADMIN, True), (Role.AUDITOR, False)],
+    [
+        ("anonymous", False),
+        ("other_tenant", False),
+        (Role.AGENT, False),
+        (Role.SUPERVISOR, False),
+        (Role.ADMIN, True),
+        (Role.AUDITOR, False),
+    ],
     indirect=["browser"],
 )
-def test_edit_screen(browser: Client, allowed: bool, tenant_alfa: Tenant,
-                     make_user: MakeUser) -> None:
+def test_edit_screen(
+    browser: Client, allowed: bool, tenant_alfa: Tenant, make_user: MakeUser
+) -> None:
     target = make_user(tenant_alfa, Role.AGENT, email="alvo@alfa.gov.br")
     before = users_of(tenant_alfa)
-    browser.post(f"/conta/usuarios/{target.pk}/",
-                 {"full_name": "Renomeado", "role": Role.SUPERVISOR, "is_active": "on"})
+    browser.post(
+        f"/conta/usuarios/{target.pk}/",
+        {"full_name": "Renomeado", "role": Role.SUPERVISOR, "is_active": "on"},
+    )
     with schema_context(tenant_alfa.schema_name):
         target.refresh_from_db()
         if allowed:
@@ -116,8 +144,14 @@ def test_edit_screen(browser: Client, allowed: bool, tenant_alfa: Tenant,
 
 @pytest.mark.parametrize(
     ("api", "expected"),
-    [("anonymous", 401), ("other_tenant", 401), (Role.AGENT, 403), (Role.SUPERVISOR, 200),
-     (Role.ADMIN, 200), (Role.AUDITOR, 200)],
+    [
+        ("anonymous", 401),
+        ("other_tenant", 401),
+        (Role.AGENT, 403),
+        (Role.SUPERVISOR, 200),
+        (Role.ADMIN, 200),
+        (Role.AUDITOR, 200),
+    ],
     indirect=["api"],
 )
 def test_api_list_users(api: Client, expected: int) -> None:
@@ -126,14 +160,23 @@ def test_api_list_users(api: Client, expected: int) -> None:
 
 @pytest.mark.parametrize(
     ("api", "expected"),
-    [("anonymous", 401), ("other_tenant", 401), (Role.AGENT, 403), (Role.SUPERVISOR, 403),
-     (Role.ADMIN, 201), (Role.AUDITOR, 403)],
+    [
+        ("anonymous", 401),
+        ("other_tenant", 401),
+        (Role.AGENT, 403),
+        (Role.SUPERVISOR, 403),
+        (Role.ADMIN, 201),
+        (Role.AUDITOR, 403),
+    ],
     indirect=["api"],
 )
 def test_api_create_user(api: Client, expected: int, tenant_alfa: Tenant) -> None:
     before = users_of(tenant_alfa)
-    response = api.post("/api/users", {"email": "api@alfa.gov.br", "full_name": "Via API",
-                                       "role": Role.AGENT}, content_type="application/json")
+    response = api.post(
+        "/api/users",
+        {"email": "api@alfa.gov.br", "full_name": "Via API", "role": Role.AGENT},
+        content_type="application/json",
+    )
     assert response.status_code == expected
     if expected == 201:
         assert response.json()["user"]["email"] == "api@alfa.gov.br"
@@ -145,16 +188,24 @@ def test_api_create_user(api: Client, expected: int, tenant_alfa: Tenant) -> Non
 
 @pytest.mark.parametrize(
     ("api", "expected"),
-    [("anonymous", 401), ("other_tenant", 401), (Role.AGENT, 403), (Role.SUPERVISOR, 403),
-     (Role.ADMIN, 200), (Role.AUDITOR, 403)],
+    [
+        ("anonymous", 401),
+        ("other_tenant", 401),
+        (Role.AGENT, 403),
+        (Role.SUPERVISOR, 403),
+        (Role.ADMIN, 200),
+        (Role.AUDITOR, 403),
+    ],
     indirect=["api"],
 )
-def test_api_update_user(api: Client, expected: int, tenant_alfa: Tenant,
-                         make_user: MakeUser) -> None:
+def test_api_update_user(
+    api: Client, expected: int, tenant_alfa: Tenant, make_user: MakeUser
+) -> None:
     target = make_user(tenant_alfa, Role.AGENT, email="alvo-api@alfa.gov.br")
     before = users_of(tenant_alfa)
-    response = api.patch(f"/api/users/{target.pk}", {"is_active": False},
-                         content_type="application/json")
+    response = api.patch(
+        f"/api/users/{target.pk}", {"is_active": False}, content_type="application/json"
+    )
     assert response.status_code == expected
     with schema_context(tenant_alfa.schema_name):
         target.refresh_from_db()

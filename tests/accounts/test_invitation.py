@@ -24,9 +24,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.req("6.5.23.3")]
 
 def invite(tenant: Tenant, capture: Any, email: str = "convidada@alfa.gov.br") -> str:
     with capture(execute=True), schema_context(tenant.schema_name):
-        user_invite(actor=Actor.command("tests"), email=email, full_name="Carla Convidada",
-                    role=Role.SUPERVISOR, host=host_of(tenant))
-    url = re.search(r"http://\S+/convite/\S+/", mail.outbox[-1].body)
+        user_invite(
+            actor=Actor.command("tests"),
+            email=email,
+            full_name="Carla Convidada",
+            role=Role.SUPERVISOR,
+            host=host_of(tenant),
+        )
+    url = re.search(r"http://\S+/convite/\S+/", str(mail.outbox[-1].body))
     assert url is not None
     return url.group(0).split(":8000", 1)[1]
 
@@ -41,12 +46,16 @@ def test_invited_user_sets_own_password_and_is_signed_in(
     assert page.status_code == 200
     assert "Crie a sua senha" in page.content.decode()
 
-    response = client.post(path, {"password1": "Cidade-Limpa-2026", "password2": "Cidade-Limpa-2026"})
+    response = client.post(
+        path, {"password1": "Cidade-Limpa-2026", "password2": "Cidade-Limpa-2026"}
+    )
     assert response.status_code == 302
     with schema_context(tenant_alfa.schema_name):
         user = User.objects.get(email="convidada@alfa.gov.br")
         assert user.check_password("Cidade-Limpa-2026")
-        assert AuditEntry.objects.filter(action="user.password_set", object_id=str(user.pk)).exists()
+        assert AuditEntry.objects.filter(
+            action="user.password_set", object_id=str(user.pk)
+        ).exists()
     assert client.get("/").status_code == 200
 
     # The link works once.
@@ -94,8 +103,10 @@ def test_duplicate_email_is_refused_by_the_screen(
 ) -> None:
     admin = make_user(tenant_alfa, Role.ADMIN, email="chefe@alfa.gov.br")
     client = client_for(tenant_alfa, admin)
-    response = client.post("/conta/usuarios/convidar/",
-                           {"full_name": "Outra", "email": "chefe@alfa.gov.br", "role": Role.AGENT})
+    response = client.post(
+        "/conta/usuarios/convidar/",
+        {"full_name": "Outra", "email": "chefe@alfa.gov.br", "role": Role.AGENT},
+    )
     assert response.status_code == 200
     assert "Já existe um usuário com este e-mail" in response.content.decode()
 
@@ -106,11 +117,16 @@ def test_token_obtained_with_password_works_and_is_audited(
     admin = make_user(tenant_alfa, Role.ADMIN, email="integra@alfa.gov.br")
     client = Client(HTTP_HOST=host_of(tenant_alfa))
 
-    bad = client.post("/api/auth/token", {"email": admin.email, "password": "errada",
-                                          "name": "SEI"}, content_type="application/json")
-    good = client.post("/api/auth/token", {"email": admin.email,
-                                           "password": "Senha-de-Teste-2026", "name": "SEI"},
-                       content_type="application/json")
+    bad = client.post(
+        "/api/auth/token",
+        {"email": admin.email, "password": "errada", "name": "SEI"},
+        content_type="application/json",
+    )
+    good = client.post(
+        "/api/auth/token",
+        {"email": admin.email, "password": "Senha-de-Teste-2026", "name": "SEI"},
+        content_type="application/json",
+    )
 
     assert bad.status_code == 401
     assert bad.json()["detail"] == "E-mail ou senha incorretos."

@@ -87,22 +87,32 @@ def test_json_logs_carry_tenant_and_request_id(
 
 @pytest.mark.req("6.5.42")
 def test_production_settings_enforce_https_and_headers() -> None:
-    env = {**os.environ, "DJANGO_ENV": "production", "SECRET_KEY": "x" * 60,
-           "DJANGO_SETTINGS_MODULE": "config.settings", "TESTING": "0"}
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "x" * 60,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "TESTING": "0",
+    }
     code = (
         "import django, json; django.setup(); from django.conf import settings as s; "
         "print(json.dumps({k: getattr(s, k) for k in ['SECURE_SSL_REDIRECT', "
         "'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SESSION_COOKIE_SECURE', "
         "'CSRF_COOKIE_SECURE', 'SECURE_CONTENT_TYPE_NOSNIFF', 'X_FRAME_OPTIONS', 'DEBUG']}))"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values == {
-        "SECURE_SSL_REDIRECT": True, "SECURE_HSTS_SECONDS": 31536000,
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True, "SESSION_COOKIE_SECURE": True,
-        "CSRF_COOKIE_SECURE": True, "SECURE_CONTENT_TYPE_NOSNIFF": True,
-        "X_FRAME_OPTIONS": "DENY", "DEBUG": False,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "X_FRAME_OPTIONS": "DENY",
+        "DEBUG": False,
     }
 
 
@@ -119,10 +129,16 @@ def test_every_response_carries_security_headers(tenant_alfa: Tenant) -> None:
 
 def test_production_refuses_to_start_without_secret_key() -> None:
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update({"DJANGO_ENV": "production", "DJANGO_SETTINGS_MODULE": "config.settings",
-                "TESTING": "0"})
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT,
-                            env=env, capture_output=True, text=True)
+    env.update(
+        {"DJANGO_ENV": "production", "DJANGO_SETTINGS_MODULE": "config.settings", "TESTING": "0"}
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set in production" in result.stderr
 

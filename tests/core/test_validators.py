@@ -14,8 +14,12 @@ def test_valid_cpf_is_normalized(value: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("529.982.247-24", "dígitos verificadores"), ("111.111.111-11", "dígitos verificadores"),
-     ("1234", "11 dígitos"), ("", "11 dígitos")],
+    [
+        ("529.982.247-24", "dígitos verificadores"),
+        ("111.111.111-11", "dígitos verificadores"),
+        ("1234", "11 dígitos"),
+        ("", "11 dígitos"),
+    ],
 )
 def test_invalid_cpf_says_why(value: str, message: str) -> None:
     with pytest.raises(ValidationError) as error:
@@ -32,8 +36,12 @@ def test_cnpj() -> None:
 
 @pytest.mark.parametrize(
     ("value", "e164"),
-    [("(11) 98765-4321", "+5511987654321"), ("11 98765 4321", "+5511987654321"),
-     ("+55 21 3456-7890", "+552134567890"), ("061987654321", "+5561987654321")],
+    [
+        ("(11) 98765-4321", "+5511987654321"),
+        ("11 98765 4321", "+5511987654321"),
+        ("+55 21 3456-7890", "+552134567890"),
+        ("061987654321", "+5561987654321"),
+    ],
 )
 def test_brazilian_phone_formats_become_e164(value: str, e164: str) -> None:
     assert normalize_phone(value) == e164

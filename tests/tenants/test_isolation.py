@@ -23,7 +23,9 @@ def test_unknown_host_gets_404() -> None:
 
 
 def test_session_cookie_of_a_does_not_open_b(
-    tenant_alfa: Tenant, tenant_beta: Tenant, make_user: MakeUser,
+    tenant_alfa: Tenant,
+    tenant_beta: Tenant,
+    make_user: MakeUser,
     client_for: Callable[..., Client],
 ) -> None:
     admin_a = make_user(tenant_alfa, Role.ADMIN)
@@ -37,15 +39,17 @@ def test_session_cookie_of_a_does_not_open_b(
 
 
 def test_api_token_of_a_is_unknown_on_b(
-    tenant_alfa: Tenant, tenant_beta: Tenant, make_user: MakeUser,
+    tenant_alfa: Tenant,
+    tenant_beta: Tenant,
+    make_user: MakeUser,
     token_for: Callable[[Tenant, User], str],
 ) -> None:
     admin_a = make_user(tenant_alfa, Role.ADMIN)
     token = token_for(tenant_alfa, admin_a)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    auth = {"Authorization": f"Bearer {token}"}
 
-    on_a = Client(HTTP_HOST=host_of(tenant_alfa)).get("/api/users", **auth)
-    on_b = Client(HTTP_HOST=host_of(tenant_beta)).get("/api/users", **auth)
+    on_a = Client(HTTP_HOST=host_of(tenant_alfa)).get("/api/users", headers=auth)
+    on_b = Client(HTTP_HOST=host_of(tenant_beta)).get("/api/users", headers=auth)
 
     assert on_a.status_code == 200
     assert admin_a.email in {user["email"] for user in on_a.json()}
@@ -54,7 +58,9 @@ def test_api_token_of_a_is_unknown_on_b(
 
 
 def test_ids_of_b_are_not_reachable_from_a(
-    tenant_alfa: Tenant, tenant_beta: Tenant, make_user: MakeUser,
+    tenant_alfa: Tenant,
+    tenant_beta: Tenant,
+    make_user: MakeUser,
     token_for: Callable[[Tenant, User], str],
 ) -> None:
     admin_a = make_user(tenant_alfa, Role.ADMIN, email="unique-a@alfa.gov.br")
@@ -62,8 +68,9 @@ def test_ids_of_b_are_not_reachable_from_a(
     token = token_for(tenant_alfa, admin_a)
     client = Client(HTTP_HOST=host_of(tenant_alfa), HTTP_AUTHORIZATION=f"Bearer {token}")
 
-    response = client.patch(f"/api/users/{victim_b.pk}", {"full_name": "Hacked"},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/users/{victim_b.pk}", {"full_name": "Hacked"}, content_type="application/json"
+    )
 
     # Either the id does not exist in A, or it is an unrelated A user — never B's user.
     with schema_context(tenant_beta.schema_name):
@@ -73,7 +80,9 @@ def test_ids_of_b_are_not_reachable_from_a(
 
 
 def test_public_host_exposes_no_tenant_data(
-    tenant_alfa: Tenant, make_user: MakeUser, token_for: Callable[[Tenant, User], str],
+    tenant_alfa: Tenant,
+    make_user: MakeUser,
+    token_for: Callable[[Tenant, User], str],
 ) -> None:
     admin_a = make_user(tenant_alfa, Role.ADMIN)
     token = token_for(tenant_alfa, admin_a)
@@ -85,19 +94,22 @@ def test_public_host_exposes_no_tenant_data(
     assert public.get("/controle/clientes/").status_code == 302
 
 
-def test_tenant_user_cannot_sign_in_on_control_plane(tenant_alfa: Tenant,
-                                                     make_user: MakeUser) -> None:
+def test_tenant_user_cannot_sign_in_on_control_plane(
+    tenant_alfa: Tenant, make_user: MakeUser
+) -> None:
     admin_a = make_user(tenant_alfa, Role.ADMIN, email="cross@alfa.gov.br")
     client = Client(HTTP_HOST=settings.BASE_DOMAIN)
-    response = client.post("/conta/entrar/", {"username": admin_a.email,
-                                              "password": "Senha-de-Teste-2026"})
+    response = client.post(
+        "/conta/entrar/", {"username": admin_a.email, "password": "Senha-de-Teste-2026"}
+    )
     assert response.status_code == 200  # form shown again with an error
     assert "_auth_user_id" not in client.session
 
 
 def test_operator_cannot_use_tenant_host(tenant_alfa: Tenant, operator: User) -> None:
     client = Client(HTTP_HOST=host_of(tenant_alfa))
-    response = client.post("/conta/entrar/", {"username": operator.email,
-                                              "password": "Senha-de-Teste-2026"})
+    response = client.post(
+        "/conta/entrar/", {"username": operator.email, "password": "Senha-de-Teste-2026"}
+    )
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session

@@ -63,7 +63,9 @@ def test_provision_creates_schema_domain_and_invited_admin(
     assert mail.outbox[0].to == ["gloria@gama.gov.br"]
     assert result.invitation.url in mail.outbox[0].body
     assert result.invitation.url.startswith("http://gama.localhost:8000/convite/")
-    assert AuditEntry.objects.filter(action="tenant.provision", object_id=str(tenant.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="tenant.provision", object_id=str(tenant.pk)).count() == 1
+    )
 
 
 def test_failure_midway_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,9 +78,12 @@ def test_failure_midway_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
         provision()
 
     nothing_left()
-    assert not AuditEntry.objects.filter(action="tenant.provision").exclude(
-        object_repr__startswith="Prefeitura Municipal de A"
-    ).exclude(object_repr__startswith="Prefeitura Municipal de B").exists()
+    assert (
+        not AuditEntry.objects.filter(action="tenant.provision")
+        .exclude(object_repr__startswith="Prefeitura Municipal de A")
+        .exclude(object_repr__startswith="Prefeitura Municipal de B")
+        .exists()
+    )
 
 
 def test_invalid_admin_email_rolls_back_everything() -> None:
@@ -146,9 +151,22 @@ def test_missing_table_in_a_clone_is_reported() -> None:
 def test_provision_command(django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         call_command(
-            "provision_tenant", "--name", VALID["name"], "--cnpj", VALID["cnpj"], "--slug",
-            "gama", "--contract-start", "2026-12-01", "--contract-end", "2028-11-30",
-            "--admin-name", "Glória", "--admin-email", "gloria@gama.gov.br", stdout=None,
+            "provision_tenant",
+            "--name",
+            VALID["name"],
+            "--cnpj",
+            VALID["cnpj"],
+            "--slug",
+            "gama",
+            "--contract-start",
+            "2026-12-01",
+            "--contract-end",
+            "2028-11-30",
+            "--admin-name",
+            "Glória",
+            "--admin-email",
+            "gloria@gama.gov.br",
+            stdout=None,
         )
     assert Tenant.objects.filter(slug="gama").exists()
     assert len(mail.outbox) == 1
@@ -157,8 +175,20 @@ def test_provision_command(django_capture_on_commit_callbacks: Any) -> None:
 def test_provision_command_reports_bad_cnpj() -> None:
     with pytest.raises(CommandError, match="CNPJ inválido"):
         call_command(
-            "provision_tenant", "--name", "X", "--cnpj", "11.111.111/1111-11", "--slug", "gama",
-            "--contract-start", "2026-12-01", "--contract-end", "2028-11-30",
-            "--admin-name", "G", "--admin-email", "g@gama.gov.br",
+            "provision_tenant",
+            "--name",
+            "X",
+            "--cnpj",
+            "11.111.111/1111-11",
+            "--slug",
+            "gama",
+            "--contract-start",
+            "2026-12-01",
+            "--contract-end",
+            "2028-11-30",
+            "--admin-name",
+            "G",
+            "--admin-email",
+            "g@gama.gov.br",
         )
     nothing_left()

@@ -42,19 +42,25 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(f'CREATE SCHEMA "{template}"')
         call_command(
-            "migrate_schemas", tenant=True, schema_name=template, interactive=False,
+            "migrate_schemas",
+            tenant=True,
+            schema_name=template,
+            interactive=False,
             verbosity=quiet,
         )
         with schema_context(template):
             roles_sync()
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
         clone_function_ensure(replace=True)
 
         tenants = Tenant.objects.exclude(schema_name=get_public_schema_name()).count()
         self.stdout.write(f"[3/3] {tenants} tenant schema(s)")
         if tenants:
             call_command(
-                "migrate_schemas", tenant=True, interactive=False, verbosity=quiet,
+                "migrate_schemas",
+                tenant=True,
+                interactive=False,
+                verbosity=quiet,
                 executor=options["executor"],
             )
             for tenant in Tenant.objects.exclude(schema_name=get_public_schema_name()):

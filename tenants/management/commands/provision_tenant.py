@@ -21,10 +21,18 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="Razão social do órgão")
         parser.add_argument("--cnpj", required=True, help="CNPJ (com ou sem pontuação)")
         parser.add_argument("--slug", required=True, help="Identificador; vira <slug>.<domínio>")
-        parser.add_argument("--contract-start", required=True, type=date.fromisoformat,
-                            help="Início do contrato (AAAA-MM-DD)")
-        parser.add_argument("--contract-end", required=True, type=date.fromisoformat,
-                            help="Fim do contrato (AAAA-MM-DD)")
+        parser.add_argument(
+            "--contract-start",
+            required=True,
+            type=date.fromisoformat,
+            help="Início do contrato (AAAA-MM-DD)",
+        )
+        parser.add_argument(
+            "--contract-end",
+            required=True,
+            type=date.fromisoformat,
+            help="Fim do contrato (AAAA-MM-DD)",
+        )
         parser.add_argument("--admin-name", required=True, help="Nome do primeiro administrador")
         parser.add_argument("--admin-email", required=True, help="E-mail do primeiro administrador")
 

@@ -45,7 +45,10 @@ class Command(BaseCommand):
                 user = User.objects.filter(email=email).first()
                 if user is None:
                     user = user_invite(
-                        actor=actor, email=email, full_name=name, role=role,
+                        actor=actor,
+                        email=email,
+                        full_name=name,
+                        role=role,
                         host=tenant_domain_for(slug),
                     ).user
                 if not user.has_usable_password():
