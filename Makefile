@@ -56,6 +56,10 @@ bench-provisioning: $(STAMP) ## Provision 20 tenants by clone and 20 by migratio
 bench-ingest: $(STAMP) ## Signed WhatsApp webhooks for 60 s through intake and workers; msgs/s vs raw inserts
 	$(PY) -m config.run bench bench/ingest.py
 
+.PHONY: bench-analytics
+bench-analytics: $(STAMP) ## 10M messages in ClickHouse: dashboard and month report p50/p95 vs PostgreSQL (BENCH_ANALYTICS_MESSAGES=n)
+	$(PY) -m config.run bench bench/analytics.py
+
 .PHONY: bench-metering
 bench-metering: $(STAMP) ## Usage records/s and a 10M-record monthly statement
 	$(PY) -m config.run bench bench/metering.py

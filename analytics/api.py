@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from analytics.downloads import report_file_response
+from analytics.downloads import FORMATS, report_file_response
 from analytics.errors import AnalyticsUnavailable
 from analytics.forms import ReportForm
 from analytics.reports import REPORTS, report_get
@@ -83,7 +83,7 @@ def _report_class(request: HttpRequest, slug: str) -> type[Report]:
 
 
 def _report(request: HttpRequest, slug: str) -> Report:
-    form = ReportForm(_report_class(request, slug), request.GET)
+    form = ReportForm(_report_class(request, slug), request.GET, user=request.user)
     if not form.is_valid():
         message, _field = form.first_error()
         raise HttpError(422, message)
@@ -147,13 +147,14 @@ def report_run(request: HttpRequest, slug: str, params: Query[ReportQuery]) -> d
 @router.get(
     "/{slug}/arquivo",
     response={200: None, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
-    summary="Baixar relatório (CSV ou XLSX)",
+    summary="Baixar relatório (CSV, XLSX ou PDF)",
 )
 def report_download(request: HttpRequest, slug: str, params: Query[DownloadQuery]) -> HttpResponse:
-    """The same report as a file (6.5.48.13): `formato=csv` (`;`, UTF-8 with BOM) or `xlsx`."""
-    if params.formato not in ("csv", "xlsx"):
-        raise HttpError(422, _("Formato inválido: use csv ou xlsx."))
+    """The same report as a file (6.5.48.13): `formato=csv` (`;`, UTF-8 with BOM), `xlsx` or
+    `pdf`."""
+    if params.formato not in FORMATS:
+        raise HttpError(422, _("Formato inválido: use csv, xlsx ou pdf."))
     report = _report(request, slug)
     result = _run(report)
     report_export_record(request, report, fmt=params.formato, rows=len(result.rows), via="api")
-    return report_file_response(report, result, params.formato)
+    return report_file_response(report, result, params.formato, generated_by=str(request.user))

@@ -1,21 +1,26 @@
-"""Reports as CSV and XLSX files (6.5.48.13).
+"""Reports as CSV, XLSX and PDF files (6.5.48.13).
 
 Same conventions as the logs' exports (security/exports.py): CSV with `;` and a UTF-8 BOM, which
 Excel in pt-BR opens as columns, and text cells that would start a formula prefixed with an
 apostrophe. Here the cells keep their type: days and months are dates in the XLSX (shown
 dd/mm/aaaa and mm/aaaa) and dd/mm/aaaa in the CSV; counts are numbers; decimals use a comma in the
-CSV. The last row holds the totals of the whole period.
+CSV; durations (TMA, TME, pauses) are h:mm:ss text in the CSV and PDF and time values in the
+XLSX. The last row holds the totals of the whole period. The PDF (WeasyPrint) is the page's
+table with the period, the filters and who generated it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -27,7 +32,31 @@ from security.exports import FORMULA_STARTS
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMATS = ("csv", "xlsx")
+PDF_TYPE = "application/pdf"
+FORMATS = ("csv", "xlsx", "pdf")
+
+
+def duration_text(seconds: Any) -> str:
+    """Whole seconds as h:mm:ss (hours may pass 24)."""
+    if seconds is None:
+        return ""
+    total = int(seconds)
+    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def cell_text(column: Column, value: Any) -> str:
+    """A value as the screen and the PDF show it (pt-BR numbers, dd/mm/aaaa, h:mm:ss)."""
+    if value is None:
+        return ""
+    if column.kind == "date" and isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if column.kind == "month" and isinstance(value, date):
+        return value.strftime("%m/%Y")
+    if column.kind == "duration":
+        return duration_text(value)
+    if column.kind in ("int", "decimal"):
+        return str(number_format(value, use_l10n=True, force_grouping=True))
+    return str(value)
 
 
 def _text(value: Any) -> str:
@@ -44,6 +73,8 @@ def _csv_cell(column: Column, value: Any) -> Any:
         return value.strftime("%m/%Y")
     if column.kind == "decimal":
         return str(value).replace(".", ",")
+    if column.kind == "duration":
+        return duration_text(value)
     if column.kind == "int":
         return int(value)
     return _text(value)
@@ -87,6 +118,9 @@ def _xlsx_cell(sheet: Worksheet, column: Column, value: Any, *, bold: bool = Fal
         cell = WriteOnlyCell(sheet, value=int(value))
     elif column.kind == "decimal" and value is not None:
         cell = WriteOnlyCell(sheet, value=Decimal(value))
+    elif column.kind == "duration" and value is not None:
+        cell = WriteOnlyCell(sheet, value=timedelta(seconds=int(value)))
+        cell.number_format = "[h]:mm:ss"
     else:
         cell = WriteOnlyCell(sheet, value=_text(value) if value is not None else None)
     if bold:
@@ -108,10 +142,54 @@ def report_xlsx(result: ReportResult, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def report_file_response(report: Report, result: ReportResult, fmt: str) -> HttpResponse:
+def report_pdf(report: Report, result: ReportResult, *, generated_by: str = "") -> bytes:
+    from weasyprint import HTML  # imported here: it takes a second and only PDFs need it
+
+    rows = [
+        [cell_text(c, v) for c, v in zip(result.columns, row, strict=True)] for row in result.rows
+    ]
+    total = _total_row(result)
+    html = render_to_string(
+        "analytics/report_pdf.html",
+        {
+            "report": report,
+            "columns": result.columns,
+            "rows": rows,
+            "totals": [cell_text(column, value) for column, value in total],
+            "truncated": result.truncated,
+            "filters": _filter_labels(report),
+            "generated_at": timezone.localtime(),
+            "generated_by": generated_by,
+        },
+    )
+    return bytes(HTML(string=html).write_pdf())
+
+
+def _filter_labels(report: Report) -> list[tuple[str, str]]:
+    from analytics.labels import labels_for
+    from analytics.reports.base import IdFilter
+
+    result = []
+    for item in report.filters:
+        value = report.filter_values.get(item.key)
+        if not value:
+            continue
+        if isinstance(item, IdFilter) and value.isdigit():
+            value = labels_for(item.labels, [int(value)]).get(int(value), value)
+        result.append((str(item.label), value))
+    return result
+
+
+def report_file_response(
+    report: Report, result: ReportResult, fmt: str, *, generated_by: str = ""
+) -> HttpResponse:
     period = report.period
     filename = f"{report.slug}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
-    if fmt == "xlsx":
+    if fmt == "pdf":
+        response = HttpResponse(
+            report_pdf(report, result, generated_by=generated_by), content_type=PDF_TYPE
+        )
+    elif fmt == "xlsx":
         response = HttpResponse(
             report_xlsx(result, title=str(report.title)), content_type=XLSX_TYPE
         )

@@ -41,3 +41,59 @@ class ExportWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}:{self.source}@{self.watermark}"
+
+
+class PeriodPreset(models.TextChoices):
+    """The period a saved report opens with, relative to the day it is opened (São Paulo)."""
+
+    THIS_MONTH = "mes_atual", _("Mês atual")
+    LAST_MONTH = "mes_anterior", _("Mês anterior")
+    LAST_7 = "ultimos_7", _("Últimos 7 dias")
+    LAST_30 = "ultimos_30", _("Últimos 30 dias")
+
+
+class SavedReport(models.Model):
+    """A custom report (6.5.48.1) kept under a name: the builder's choices (columns, figures,
+    grouping, channel and team filters) and a relative period. Visible to its owner and to the
+    members of the teams it is shared with; each reader sees the figures of their own teams."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    owner_id = models.BigIntegerField()  # a user of the tenant's schema
+    owner_label = models.CharField(_("criado por"), max_length=254)
+    name = models.CharField(_("nome"), max_length=120)
+    period = models.CharField(
+        _("período"), max_length=16, choices=PeriodPreset.choices, default=PeriodPreset.THIS_MONTH
+    )
+    # {"dimensoes": [...], "medidas": [...], "agrupamento": "dia", "canal": "1", "equipe": ""}
+    parameters = models.JSONField(default=dict)
+    shared_team_ids = models.JSONField(_("compartilhado com as equipes"), default=list, blank=True)
+    created_at = models.DateTimeField(_("criado em"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("relatório salvo")
+        verbose_name_plural = _("relatórios salvos")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["tenant", "owner_id"], name="saved_report_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DashboardLayout(models.Model):
+    """One user's supervisor dashboard (6.5.43): which widgets, in which order, at which size.
+    `widgets` is a list of {"key": <widget key>, "size": "pequeno" | "medio" | "grande"}."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    user_id = models.BigIntegerField()  # a user of the tenant's schema
+    widgets = models.JSONField(default=list)
+    updated_at = models.DateTimeField(_("atualizado em"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("painel do supervisor")
+        verbose_name_plural = _("painéis do supervisor")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user_id"], name="dashboard_one_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"dashboard of {self.user_id}"

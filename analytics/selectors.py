@@ -1,16 +1,20 @@
-"""Reads of the analytics app that are not report queries: where the export stands."""
+"""Reads of the analytics app that are not report queries: where the export stands, and
+which saved reports a user may open."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Min, Q
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from analytics.export import gaps_query, sources, tenants_exportable
-from analytics.models import ExportWatermark
+from analytics.models import ExportWatermark, SavedReport
+from core.permissions import has_capability
+from routing.models import TeamMembership
 
 
 @dataclass(frozen=True)
@@ -56,3 +60,20 @@ def export_lag_all_tenants(*, now: datetime | None = None) -> list[ExportLag]:
                     )
                 )
     return lags
+
+
+def saved_reports_for(user: Any, tenant_id: int) -> QuerySet[SavedReport]:
+    """The saved reports a user may open: their own, those shared with a team of theirs, and
+    every one for administrators and auditors."""
+    saved = SavedReport.objects.filter(tenant_id=tenant_id)
+    if has_capability(user, "view_audit_log"):
+        return saved
+    teams = list(TeamMembership.objects.filter(user_id=user.pk).values_list("team_id", flat=True))
+    shared = Q(pk__in=[])
+    for team in teams:
+        shared |= Q(shared_team_ids__contains=[team])
+    return saved.filter(Q(owner_id=user.pk) | shared)
+
+
+def saved_report_may_delete(user: Any, saved: SavedReport) -> bool:
+    return bool(saved.owner_id == user.pk or has_capability(user, "manage_users"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
@@ -15,6 +16,7 @@ from django_tenants.utils import schema_context
 from analytics.client import get_client
 from analytics.errors import AnalyticsUnavailable
 from analytics.export import ExportSource, source_export_batch, sources, watermark_lock
+from analytics.models import DashboardLayout, SavedReport
 from security.actors import Actor
 from security.audit import audit_record
 from tenants.models import Tenant
@@ -80,3 +82,74 @@ def tenant_rebuild(
     with transaction.atomic():
         audit_record(actor=actor, action="analytics.rebuild", target=tenant, after={"rows": counts})
     return RebuildResult(tenant_id=tenant.pk, rows=counts, seconds=time.perf_counter() - started)
+
+
+def saved_report_create(
+    *,
+    actor: Actor,
+    tenant: Tenant,
+    name: str,
+    period: str,
+    parameters: dict[str, Any],
+    team_ids: list[int],
+) -> SavedReport:
+    """Saves the builder's choices under a name, shared with these teams (6.5.48.1)."""
+    with transaction.atomic():
+        saved = SavedReport.objects.create(
+            tenant=tenant,
+            owner_id=actor.user_id or 0,
+            owner_label=actor.label[:254],
+            name=name,
+            period=period,
+            parameters=parameters,
+            shared_team_ids=sorted(set(team_ids)),
+        )
+        audit_record(
+            actor=actor,
+            action="analytics.saved_report.create",
+            object_type="analytics.savedreport",
+            object_id=str(saved.pk),
+            object_repr=name,
+            after={
+                "nome": name,
+                "periodo": period,
+                "parametros": parameters,
+                "equipes": saved.shared_team_ids,
+            },
+        )
+    return saved
+
+
+def saved_report_delete(*, actor: Actor, saved: SavedReport) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="analytics.saved_report.delete",
+            object_type="analytics.savedreport",
+            object_id=str(saved.pk),
+            object_repr=saved.name,
+            before={"nome": saved.name, "parametros": saved.parameters},
+        )
+        saved.delete()
+
+
+def dashboard_layout_save(
+    *, actor: Actor, tenant: Tenant, user_id: int, widgets: list[dict[str, str]]
+) -> DashboardLayout:
+    """Saves which widgets a user's dashboard shows, in order, with their sizes (6.5.43)."""
+    with transaction.atomic():
+        layout, _created = DashboardLayout.objects.select_for_update().get_or_create(
+            tenant=tenant, user_id=user_id
+        )
+        before = list(layout.widgets)
+        layout.widgets = widgets
+        layout.save()
+        audit_record(
+            actor=actor,
+            action="analytics.dashboard.update",
+            object_type="analytics.dashboardlayout",
+            object_id=str(layout.pk),
+            before={"widgets": before},
+            after={"widgets": widgets},
+        )
+    return layout

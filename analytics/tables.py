@@ -31,7 +31,13 @@ class EventKind(StrEnum):
     CONVERSATION_TRANSFERRED = "conversation.transferred"
     CONVERSATION_CLOSED = "conversation.closed"  # reason = disposition; duration_ms = handling
     CONVERSATION_STATE = "conversation.state"  # any other state change (bot → queue → human)
+    # Derived when a stretch ends (analytics/sources.py, docs/analytics.md): how long a
+    # conversation waited in a team's queue before an agent took it (TME), and how long one
+    # agent held it (TMA). duration_ms holds the stretch; the row's time is its end.
+    CONVERSATION_WAIT = "conversation.wait"
+    CONVERSATION_HANDLING = "conversation.handling"
     AGENT_STATE = "agent.state"  # available / unavailable / paused (reason = pause reason)
+    AGENT_PAUSE = "agent.pause"  # one pause, at its end: duration_ms, reason = pause reason
     CSAT = "csat"  # score = the citizen's rating
     SENTIMENT = "sentiment"  # score = -1..1 from the AI analysis
     FLOW_DATA = "flow.data"  # attributes = the data a flow captured
@@ -48,6 +54,7 @@ class Event:
 
     kind: str
     occurred_at: datetime
+    event: str = ""  # the source's own name for it (routing's queued, paused, timed_out…)
     conversation_id: int = 0
     protocol: str = ""
     contact_id: int = 0
@@ -55,6 +62,10 @@ class Event:
     channel_type: str = ""  # whatsapp, telegram, webchat, email, ...
     team_id: int = 0
     agent_id: int = 0  # the user concerned (agent answering, agent changing state)
+    actor_id: int = 0  # the user who made the change (0: the system, a citizen)
+    actor_via: str = ""  # web, api, system, command…
+    from_team_id: int = 0  # before a transfer
+    from_agent_id: int = 0  # before a transfer, or the agent who invited another
     origin: str = ""  # contact, bot, agent, system
     direction: str = ""  # in, out
     message_type: str = ""  # text, image, audio, template, ...

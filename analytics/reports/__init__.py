@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from analytics.reports.base import Report
+from analytics.reports.custom import CustomReport
+from analytics.reports.operations import (
+    AgentReport,
+    BetweenAgentsReport,
+    ChannelTeamReport,
+    ConsumptionReport,
+    DispositionReport,
+    GlobalTotalsReport,
+    PauseReport,
+    ProtocolReport,
+    SatisfactionReport,
+)
 from analytics.reports.system_changes import SystemChangesReport
 
 REPORTS: dict[str, type[Report]] = {}
@@ -18,4 +30,17 @@ def report_get(slug: str) -> type[Report] | None:
     return REPORTS.get(slug)
 
 
-report_register(SystemChangesReport)
+for _report in (
+    GlobalTotalsReport,
+    ChannelTeamReport,
+    AgentReport,
+    PauseReport,
+    DispositionReport,
+    ProtocolReport,
+    SystemChangesReport,
+    BetweenAgentsReport,
+    SatisfactionReport,
+    ConsumptionReport,
+    CustomReport,
+):
+    report_register(_report)

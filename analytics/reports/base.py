@@ -57,12 +57,17 @@ class Period:
 class Column:
     key: str
     label: str | Promise
-    kind: str  # "date", "month", "text", "int", "decimal"
+    kind: str  # "date", "month", "text", "int", "decimal", "duration" (seconds)
 
 
 @dataclass(frozen=True)
 class Dimension(Column):
     expression: str = ""
+    # Ids shown as names read from PostgreSQL (analytics/labels.py): "agent", "team",
+    # "channel", "contact" (masked for users who may not see personal data).
+    labels: str = ""
+    # Codes shown as words (e.g. an event name), same idea for text values.
+    values: tuple[tuple[str, str | Promise], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,21 @@ class TextFilter:
     key: str
     label: str | Promise
     column: str
+
+
+@dataclass(frozen=True)
+class IdFilter:
+    """A choice among the tenant's channels or teams (6.5.48.2), bound as an id."""
+
+    key: str
+    label: str | Promise
+    column: str
+    labels: str  # "channel" or "team": where the choices come from
+
+
+# The filters of 6.5.48.2 shared by the reports of conversations and messages.
+CHANNEL_FILTER = IdFilter(key="canal", label=_("Canal"), column="channel_id", labels="channel")
+TEAM_FILTER = IdFilter(key="equipe", label=_("Equipe"), column="team_id", labels="team")
 
 
 # The period dimension: its expression depends on the granularity (Report._expression).
@@ -120,7 +140,12 @@ class Report:
     where: ClassVar[str] = ""  # a fixed condition, e.g. "kind = 'message'"
     dimensions: ClassVar[tuple[Dimension, ...]]
     measures: ClassVar[tuple[Measure, ...]]
-    filters: ClassVar[tuple[TextFilter, ...]] = ()
+    filters: ClassVar[tuple[TextFilter | IdFilter, ...]] = ()
+    # A supervisor sees only their teams: the rows whose column is among the allowed ids (team
+    # ids, or for reports of agents the agents of those teams). "" when the report is not
+    # scoped (the audit log: supervisors cannot run it).
+    scope_column: ClassVar[str] = ""
+    scope_kind: ClassVar[str] = "team"  # "team" or "agent": what scope_column holds
 
     def __init__(
         self,
@@ -130,6 +155,8 @@ class Report:
         granularity: str = Granularity.DAY,
         dimensions: Sequence[str] | None = None,
         filters: Mapping[str, str] | None = None,
+        scope: frozenset[int] | None = None,
+        viewer: Any = None,
     ) -> None:
         known = {dimension.key for dimension in self.dimensions}
         chosen = [key for key in (dimensions or [d.key for d in self.dimensions]) if key in known]
@@ -139,8 +166,12 @@ class Report:
         self.chosen = [dimension for dimension in self.dimensions if dimension.key in chosen]
         allowed = {item.key for item in self.filters}
         self.filter_values = {
-            key: value for key, value in (filters or {}).items() if key in allowed and value
+            key: str(value) for key, value in (filters or {}).items() if key in allowed and value
         }
+        # None: every row; a set (maybe empty): only rows whose scope column is in it.
+        self.scope = scope if self.scope_column else None
+        # Who reads the report: names and contacts are masked unless they may see personal data.
+        self.viewer = viewer
 
     @classmethod
     def allowed(cls, user: Any) -> bool:
@@ -178,9 +209,18 @@ class Report:
         if self.where:
             conditions.append(f"({self.where})")
         for item in self.filters:
-            if item.key in self.filter_values:
+            if item.key not in self.filter_values:
+                continue
+            value = self.filter_values[item.key]
+            if isinstance(item, IdFilter):
+                conditions.append(f"{item.column} = {{filter_{item.key}:UInt64}}")
+                parameters[f"filter_{item.key}"] = int(value) if value.isdigit() else 0
+            else:
                 conditions.append(f"{item.column} = {{filter_{item.key}:String}}")
-                parameters[f"filter_{item.key}"] = self.filter_values[item.key]
+                parameters[f"filter_{item.key}"] = value
+        if self.scope is not None:
+            conditions.append(f"{self.scope_column} IN {{scope:Array(UInt64)}}")
+            parameters["scope"] = sorted(self.scope)
         return " AND ".join(conditions), parameters
 
     def query(self) -> Query:
@@ -195,9 +235,13 @@ class Report:
         )
         return Query(sql=sql, parameters=parameters)
 
+    def totaled(self) -> tuple[Measure, ...]:
+        """The measures with a total (text measures, such as a disposition, have none)."""
+        return tuple(m for m in self.measures if m.kind != "text")
+
     def totals_query(self) -> Query:
         where, parameters = self._where()
-        selected = ", ".join(f"{m.expression} AS {m.key}" for m in self.measures)
+        selected = ", ".join(f"{m.expression} AS {m.key}" for m in self.totaled())
         return Query(
             sql=f"SELECT {selected}\nFROM {self.table} FINAL\nWHERE {where}", parameters=parameters
         )
@@ -212,10 +256,38 @@ class Report:
             ).result_rows
         except (ClickHouseError, OSError) as error:
             raise AnalyticsUnavailable(f"report {self.slug}: {error}") from error
-        totals = dict(zip((m.key for m in self.measures), totals_row[0], strict=True))
+        totals = dict(zip((m.key for m in self.totaled()), totals_row[0], strict=True))
         return ReportResult(
             columns=self.columns(),
-            rows=[tuple(row) for row in rows[:ROW_LIMIT]],
+            rows=self._labelled([tuple(row) for row in rows[:ROW_LIMIT]]),
             totals=totals,
             truncated=len(rows) > ROW_LIMIT,
         )
+
+    def _labelled(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Ids replaced by names from PostgreSQL (the request's tenant schema)."""
+        from analytics.labels import labels_for
+
+        words = [(i, dict(d.values)) for i, d in enumerate(self.chosen) if d.values]
+        if words:
+            rows = [
+                tuple(
+                    str(mapping.get(cell, cell)) if (mapping := dict(words).get(i)) else cell
+                    for i, cell in enumerate(row)
+                )
+                for row in rows
+            ]
+        positions = [(i, d.labels) for i, d in enumerate(self.chosen) if d.labels]
+        if not positions or not rows:
+            return rows
+        wanted: dict[str, set[int]] = {}
+        for i, kind in positions:
+            wanted.setdefault(kind, set()).update(int(row[i]) for row in rows)
+        names = {kind: labels_for(kind, ids, viewer=self.viewer) for kind, ids in wanted.items()}
+        result = []
+        for row in rows:
+            cells = list(row)
+            for i, kind in positions:
+                cells[i] = names[kind].get(int(row[i]), "")
+            result.append(tuple(cells))
+        return result
