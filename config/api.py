@@ -17,7 +17,9 @@ from controlplane.status_api import router as status_router
 from core.api import SessionAuth, TokenAuth, install_error_handlers
 from desk.api import router as desk_router
 from privacy.api import router as privacy_router
+from push.api import router as push_router
 from routing.api import router as routing_router
+from routing.history_api import router as contact_history_router
 
 TENANT_API_DESCRIPTION = """
 API do órgão para integração com sistemas externos (6.5.63).
@@ -56,7 +58,9 @@ def build_tenant_api() -> NinjaAPI:
     api.add_router("/", desk_router)
     api.add_router("/", channels_router)
     api.add_router("/routing", routing_router)
+    api.add_router("/", contact_history_router)
     api.add_router("/privacidade", privacy_router)
+    api.add_router("/push", push_router)
     return api
 
 

@@ -83,6 +83,7 @@ TENANT_APPS = [
     "routing",
     "portal",
     "privacy",
+    "push",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -254,7 +255,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Atendimento Digital <nao-responda@localhost>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Atendimento Digital <nao-responda@localhost>"
+)
 
 # --- Security headers (6.5.42) ------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -355,19 +358,53 @@ MEDIA_MAX_BYTES = {
 MEDIA_ALLOWED_MIME_TYPES = {
     "image": ["image/jpeg", "image/png", "image/webp", "image/gif"],
     "video": ["video/mp4", "video/3gpp", "video/quicktime", "video/webm"],
-    "audio": ["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/webm",
-              "audio/x-m4a", "audio/wav"],
+    "audio": [
+        "audio/aac",
+        "audio/amr",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/ogg",
+        "audio/webm",
+        "audio/x-m4a",
+        "audio/wav",
+    ],
     "document": [
-        "application/pdf", "text/plain", "text/csv", "application/msword",
-        "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
-        "application/zip", "image/jpeg", "image/png",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/zip",
+        "image/jpeg",
+        "image/png",
     ],
     "sticker": ["image/webp", "application/x-tgsticker", "video/webm"],
 }
+# Web Push to agents' phones and browsers (push/, RFC 8030/8291/8292). Without the private key
+# push is off. Keys: `manage.py push_vapid_keys`. The subject is how push services reach us.
+WEB_PUSH_VAPID_PRIVATE_KEY = env.str("WEB_PUSH_VAPID_PRIVATE_KEY", default="")
+WEB_PUSH_VAPID_SUBJECT = env.str("WEB_PUSH_VAPID_SUBJECT", default="mailto:suporte@localhost")
+# Push services a subscription may point at (host suffixes): a subscription is a URL the server
+# will POST to, so anything else is refused (SSRF). Plain http is refused too.
+WEB_PUSH_SERVICE_HOSTS = env.list(
+    "WEB_PUSH_SERVICE_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "push.services.mozilla.com",
+        "push.apple.com",
+        "notify.windows.com",
+    ],
+)
+WEB_PUSH_TTL_SECONDS = env.int("WEB_PUSH_TTL_SECONDS", default=3600)
+# Tests run a fake push service on plain http://127.0.0.1; never on in a deployment.
+WEB_PUSH_ALLOW_HTTP_LOOPBACK = False
 # Workers look a task's tenant up by schema once per this many seconds, not once per task.
 CELERY_TASK_TENANT_CACHE_SECONDS = env.int("CELERY_TASK_TENANT_CACHE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE.update(
@@ -404,10 +441,12 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "controlplane-probes": {"task": "controlplane.tasks.probes_run", "schedule": 30.0},
         "controlplane-maintenance": {
-            "task": "controlplane.tasks.maintenance_advance", "schedule": 60.0,
+            "task": "controlplane.tasks.maintenance_advance",
+            "schedule": 60.0,
         },
         "controlplane-probe-results-purge": {
-            "task": "controlplane.tasks.probe_results_purge", "schedule": 86400.0,
+            "task": "controlplane.tasks.probe_results_purge",
+            "schedule": 86400.0,
         },
         "controlplane-backups": {
             "task": "controlplane.tasks.backups_run",
@@ -482,7 +521,9 @@ CELERY_BEAT_SCHEDULE.update(
 # --- Analytics: ClickHouse, export from PostgreSQL, reports (docs/adr/0050, 0051) ----------
 # CLICKHOUSE_URL (above) names a ClickHouse server; unset, the embedded chDB service that owns
 # this folder (python -m analytics.server, started by `make run`).
-ANALYTICS_EMBEDDED_PATH = env.str("ANALYTICS_EMBEDDED_PATH", default=str(BASE_DIR / ".data" / "chdb"))
+ANALYTICS_EMBEDDED_PATH = env.str(
+    "ANALYTICS_EMBEDDED_PATH", default=str(BASE_DIR / ".data" / "chdb")
+)
 ANALYTICS_CONNECT_TIMEOUT_SECONDS = env.int("ANALYTICS_CONNECT_TIMEOUT_SECONDS", default=5)
 ANALYTICS_QUERY_TIMEOUT_SECONDS = env.int("ANALYTICS_QUERY_TIMEOUT_SECONDS", default=60)
 ANALYTICS_EXPORT_INTERVAL_SECONDS = env.int("ANALYTICS_EXPORT_INTERVAL_SECONDS", default=15)
@@ -522,8 +563,9 @@ LIVE_REPLAY_SIZE = env.int("LIVE_REPLAY_SIZE", default=500)
 # channels that name no simulator of their own send there.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
 # Seconds after accepting a message until the simulated WhatsApp posts sent, delivered, read.
-SANDBOX_STATUS_DELAYS = [float(value) for value in env.list("SANDBOX_STATUS_DELAYS",
-                                                            default=["1", "2", "4"])]
+SANDBOX_STATUS_DELAYS = [
+    float(value) for value in env.list("SANDBOX_STATUS_DELAYS", default=["1", "2", "4"])
+]
 if SANDBOX_ENABLED:
     for _provider in ("whatsapp", "telegram"):
         CHANNELS_SANDBOX_URLS[_provider] = CHANNELS_SANDBOX_URLS[_provider] or (

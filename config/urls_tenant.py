@@ -24,3 +24,9 @@ urlpatterns = [
     path("monitor/", include("portal.urls_monitor")),
     path("privacidade/", include("privacy.urls")),
 ]
+
+# Error pages inside the tenant's schema (see core.error_views).
+handler400 = "core.error_views.bad_request"
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"

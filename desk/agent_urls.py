@@ -11,6 +11,7 @@ urlpatterns = [
     path("ao-vivo/eventos", live.live_events, name="live_events"),
     path("atendimento/", agent_views.conversation_list, name="conversation_list"),
     path("atendimento/fila", agent_views.conversation_list_fragment, name="conversation_lists"),
+    path("atendimento/fila/puxar", agent_views.queue_take_view, name="queue_take"),
     path(
         "atendimento/<int:conversation_id>/",
         agent_views.conversation_detail,

@@ -1,4 +1,5 @@
-"""A minimal agent page until the console (issue 6) lands: the lists, one conversation, a reply.
+"""A minimal agent page until the console (issue 6) lands: the lists, one conversation, a reply,
+and "Puxar da fila" (take the longest-waiting conversation of my teams, routing's `queue_take`).
 
 Plain server-rendered HTML. `static/desk/agent.js` listens to /ao-vivo/eventos and reloads the
 lists or the thread fragment when an event concerns them; without JavaScript the pages still
@@ -26,6 +27,8 @@ from desk.models import Conversation, Message
 from desk.services.media import media_link_token
 from desk.services.outbound import MAX_TEXT_LENGTH, message_send
 from desk.visibility import Visibility, visible_to
+from routing.errors import RoutingError
+from routing.services.dispatch import queue_take
 from security.actors import Actor
 
 LIST_LIMIT = 100
@@ -120,3 +123,16 @@ def conversation_reply(request: HttpRequest, conversation_id: int) -> HttpRespon
     else:
         messages.success(request, _("Mensagem na fila de envio."))
     return redirect("agent:conversation_detail", conversation_id=conversation.pk)
+
+
+@capability_required("serve")
+@require_POST
+def queue_take_view(request: HttpRequest) -> HttpResponse:
+    """Takes the longest-waiting conversation of the agent's teams and opens it."""
+    try:
+        routing = queue_take(actor=Actor.from_request(request), user=request.user)  # type: ignore[arg-type]
+    except RoutingError as error:
+        messages.error(request, error.message)
+        return redirect("agent:conversation_list")
+    messages.success(request, _("Atendimento puxado da fila: agora ele é seu."))
+    return redirect("agent:conversation_detail", conversation_id=routing.conversation_id)

@@ -28,6 +28,7 @@ from accounts.roles import Role
 from accounts.services import user_invite, user_update
 from core.api import ErrorOut
 from core.permissions import has_capability
+from desk.contact_selectors import contacts_visible
 from desk.conversation_selectors import conversation_get, conversation_list, message_list
 from desk.models import Contact, ContactIdentity, Conversation, Message, Team
 from desk.models.conversations import OPEN_STATUSES
@@ -42,6 +43,7 @@ from desk.services.media import (
 from desk.services.outbound import TemplateSpec, message_send
 from desk.services.teams import team_create
 from desk.visibility import visible_to
+from routing.services.history import history_allows  # 6.5.37.4
 from security.actors import Actor
 from security.masking import MaskedSchema
 
@@ -250,8 +252,14 @@ class ContactUpdateIn(Schema):
     email: str | None = None
 
 
-def _contacts() -> QuerySet[Contact]:
-    return Contact.objects.prefetch_related("identities__channel").order_by("name", "id")
+def _contacts(request: HttpRequest) -> QuerySet[Contact]:
+    """The contacts the caller may see: a list imported for one team only stays with its
+    members (6.5.37.9), as on the contacts screen."""
+    return (
+        contacts_visible(request.user)
+        .prefetch_related("identities__channel")
+        .order_by("name", "id")
+    )
 
 
 @router.get("/contacts", response=list[ContactOut], tags=["contatos"], summary="Listar contatos")
@@ -259,7 +267,7 @@ def _contacts() -> QuerySet[Contact]:
 def list_contacts(request: HttpRequest, q: str = "") -> QuerySet[Contact]:
     """`q` searches the name, the phone and the e-mail."""
     require_any(request, "serve")
-    contacts = _contacts()
+    contacts = _contacts(request)
     if q.strip():
         term = q.strip()
         contacts = contacts.filter(
@@ -276,7 +284,7 @@ def list_contacts(request: HttpRequest, q: str = "") -> QuerySet[Contact]:
 )
 def get_contact(request: HttpRequest, contact_id: int) -> Contact:
     require_any(request, "serve")
-    return get_object_or_404(_contacts(), pk=contact_id)
+    return get_object_or_404(_contacts(request), pk=contact_id)
 
 
 @router.post(
@@ -290,7 +298,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
     contact = contact_create(
         actor=_actor(request), name=payload.name, phone=payload.phone, email=payload.email
     )
-    return Status(201, _contacts().get(pk=contact.pk))
+    return Status(201, _contacts(request).get(pk=contact.pk))
 
 
 @router.patch(
@@ -301,7 +309,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
 )
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactUpdateIn) -> Contact:
     require_any(request, "serve")
-    contact = get_object_or_404(Contact, pk=contact_id)
+    contact = get_object_or_404(_contacts(request), pk=contact_id)
     contact_update(
         actor=_actor(request),
         contact=contact,
@@ -309,7 +317,7 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactUpdate
         phone=payload.phone,
         email=payload.email,
     )
-    return _contacts().get(pk=contact.pk)
+    return _contacts(request).get(pk=contact.pk)
 
 
 # --- conversations (6.5.63.6) and sending (6.5.63.7) -------------------------------------------
@@ -418,7 +426,10 @@ def _visible_conversation(request: HttpRequest, conversation_id: int) -> Convers
     conversation = conversation_get(
         visibility=visible_to(request.user), conversation_id=conversation_id
     )
-    if conversation is None:
+    if conversation is None or not history_allows(
+        request.user,  # type: ignore[arg-type]
+        conversation,
+    ):
         raise HttpError(404, _("Atendimento não encontrado."))
     return conversation
 

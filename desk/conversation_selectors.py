@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from desk.models import Conversation, Direction, Message
 from desk.models.conversations import OPEN_STATUSES
 from desk.visibility import Visibility
+from routing.models import ConversationRouting
 
 
 def conversation_list(
@@ -39,22 +40,36 @@ def _answered_by(user_id: int) -> Exists:
     )
 
 
+def _owned(user_id: int | None = None) -> Exists:
+    """Routing gave the conversation to this user (to anyone, without `user_id`)."""
+    owners = ConversationRouting.objects.filter(conversation_id=OuterRef("pk"))
+    if user_id is None:
+        return Exists(owners.filter(agent_id__isnull=False))
+    return Exists(owners.filter(agent_id=user_id))
+
+
 def conversation_list_mine(*, visibility: Visibility) -> QuerySet[Conversation]:
-    """Ongoing conversations this user has answered. Assignment arrives with routing; until
-    then an agent's own conversations are the ones they wrote in."""
+    """Ongoing conversations routing gave this user (assigned, transferred, taken from the
+    queue) or that they answered."""
     if visibility.user_id is None:
         return Conversation.objects.none()
-    return conversation_list(visibility=visibility).filter(_answered_by(visibility.user_id))
+    return conversation_list(visibility=visibility).filter(
+        _owned(visibility.user_id) | _answered_by(visibility.user_id)
+    )
 
 
 def conversation_list_waiting(*, visibility: Visibility) -> QuerySet[Conversation]:
-    """Ongoing conversations no agent has answered yet, longest waiting first."""
+    """Ongoing conversations nobody owns or has answered yet, longest waiting first."""
     answered = Exists(
         Message.objects.filter(
             conversation=OuterRef("pk"), direction=Direction.OUTBOUND, sender_user_id__isnull=False
         )
     )
-    return conversation_list(visibility=visibility).filter(~answered).order_by("opened_at", "id")
+    return (
+        conversation_list(visibility=visibility)
+        .filter(~answered & ~_owned())
+        .order_by("opened_at", "id")
+    )
 
 
 def conversation_get(*, visibility: Visibility, conversation_id: int) -> Conversation | None:

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import redis
@@ -43,6 +44,16 @@ CHANNEL_PREFIX = "live:"
 SUPERVISING_ROLES = ("administrador", "supervisor")
 
 _client: redis.Redis | None = None
+
+# Other apps that react to the same events after commit (push/ sends Web Push notifications)
+# register here from their AppConfig.ready(): called with (event type, payload, schema name).
+EventListener = Callable[[str, dict[str, Any], str], None]
+_listeners: list[EventListener] = []
+
+
+def listener_add(listener: EventListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 @dataclass(frozen=True)
@@ -116,3 +127,5 @@ def publish_on_commit(event_type: str, payload: Mapping[str, Any], audience: Aud
     schema = current_schema()
     frozen = dict(payload)
     transaction.on_commit(lambda: publish(event_type, frozen, audience, schema_name=schema))
+    for listener in _listeners:
+        transaction.on_commit(partial(listener, event_type, frozen, schema))

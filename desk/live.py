@@ -11,7 +11,8 @@ one Redis connection per web process, not a thousand. `event_stream` turns a sub
 SSE bytes for one connection:
 
 - events are filtered per connection (`accept`) and reshaped (`shape`), so nobody receives what
-  they may not see (desk.visibility) and the audience itself is never sent;
+  they may not see (desk.visibility: an agent, only their teams' conversations) and the
+  audience itself is never sent;
 - `Last-Event-ID` resumes: the events after that id still in the replay list are sent first;
   when some are gone (the list is short) an `event: reset` tells the page to reload its state;
 - a comment line every `LIVE_HEARTBEAT_SECONDS` keeps proxies from closing an idle stream and
@@ -353,10 +354,27 @@ def request_last_event_id(request: HttpRequest) -> int | None:
     )
 
 
+def event_conversation_id(event: Event) -> int | None:
+    """The conversation an event is about: `conversation_id` in its payload, or the `id` of a
+    `conversation.*` event (desk.payloads.conversation_payload)."""
+    payload = event.get("payload")
+    if not isinstance(payload, dict):
+        return None
+    value = payload.get("conversation_id")
+    if value is None and str(event.get("type", "")).startswith("conversation."):
+        value = payload.get("id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _staff_accept(visibility: Visibility) -> Accept:
+    """An agent receives the events of their teams' conversations (and of the ones they own or
+    joined), a supervisor every staff event: desk.visibility decides, on every event."""
+
     def accept(event: Event) -> bool:
         audience = event.get("audience")
-        return isinstance(audience, dict) and visibility.sees_event(audience)
+        return isinstance(audience, dict) and visibility.sees_event(
+            audience, event_conversation_id(event)
+        )
 
     return accept
 

@@ -1,13 +1,15 @@
 """Who may see which conversations: one answer for the API, the agent page and the live stream.
 
 - capability `supervise` (supervisors, administrators): every conversation, every staff event;
-- capability `serve` without `supervise` (agents): the conversations of their teams, and events
-  addressed to them by name;
+- capability `serve` without `supervise` (agents): the conversations of the teams they are
+  members of (routing's `TeamMembership`, 6.5.37.6, whether or not they are logged into the
+  team right now), plus the ones they own or were invited into (6.5.58.7) while that lasts;
+  live events addressed to those teams or conversations, and events addressed to them by name;
 - anyone else (auditors, anonymous): no conversation at all.
 
-Team membership arrives with routing (issue 4), which replaces `member_team_ids`. Until then an
-agent serves every team's queue, as the pipeline queues every conversation in its channel's
-default team and nobody could otherwise answer it.
+An agent of no team sees nothing but what is addressed to them. The answer is computed per
+request, and per live connection: a membership change reaches an open stream when it
+reconnects (desk.live ends every stream after `LIVE_MAX_STREAM_SECONDS`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.permissions import has_capability
-from desk.models import Conversation, Team
+from desk.models import Conversation
+from routing.selectors import user_conversation_ids, user_team_ids
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Visibility:
     # name even while they belong to no team.
     serves: bool
     team_ids: frozenset[int]
+    # Conversations outside those teams the agent owns or was invited into.
+    conversation_ids: frozenset[int] = frozenset()
 
     @property
     def any(self) -> bool:
@@ -45,17 +50,20 @@ class Visibility:
         conversations = queryset if queryset is not None else Conversation.objects.all()
         if self.everything:
             return conversations
-        if not self.team_ids:
+        if not self.team_ids and not self.conversation_ids:
             return conversations.none()
-        return conversations.filter(team_id__in=self.team_ids)
+        return conversations.filter(Q(team_id__in=self.team_ids) | Q(pk__in=self.conversation_ids))
 
     def sees_conversation(self, conversation: Conversation) -> bool:
         if self.everything:
             return True
+        if conversation.pk in self.conversation_ids:
+            return True
         return conversation.team_id is not None and conversation.team_id in self.team_ids
 
-    def sees_event(self, audience: Mapping[str, Any]) -> bool:
-        """Whether a live event with this `audience` (desk.events.Audience) is for this user.
+    def sees_event(self, audience: Mapping[str, Any], conversation_id: int | None = None) -> bool:
+        """Whether a live event with this `audience` (desk.events.Audience) about
+        `conversation_id` (when it concerns one) is for this user.
 
         An event addressed only to a WebChat visitor (no teams, users or roles) is never shown
         to staff: it repeats what `message.created` already said.
@@ -71,12 +79,17 @@ class Visibility:
         teams = audience.get("teams") or ()
         if self.everything:
             return bool(teams)
-        return any(team in self.team_ids for team in teams)
+        if any(team in self.team_ids for team in teams):
+            return True
+        # A conversation of another team the agent owns or joined: staff events about it only.
+        return (
+            bool(teams) and conversation_id is not None and conversation_id in self.conversation_ids
+        )
 
 
 def member_team_ids(user: Any) -> frozenset[int]:
-    """The teams an agent serves. Routing (issue 4) replaces this with real membership."""
-    return frozenset(Team.objects.values_list("pk", flat=True))
+    """The teams the agent is a member of (routing's membership, 6.5.37.6)."""
+    return frozenset(user_team_ids(int(user.pk)))
 
 
 def visible_to(user: Any) -> Visibility:
@@ -97,6 +110,7 @@ def visible_to(user: Any) -> Visibility:
             everything=False,
             serves=True,
             team_ids=member_team_ids(user),
+            conversation_ids=frozenset(user_conversation_ids(int(user.pk))),
         )
     return Visibility(
         user_id=user.pk, role=role, everything=False, serves=False, team_ids=frozenset()

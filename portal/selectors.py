@@ -18,7 +18,13 @@ from accounts.models import User
 from core.permissions import has_capability
 from desk.models import Contact, Conversation, Direction, Message
 from desk.models.conversations import OPEN_STATUSES
-from routing.models import ConversationParticipant, ConversationRouting, RoutingState
+from routing.models import (
+    ConversationEvent,
+    ConversationParticipant,
+    ConversationRouting,
+    EventKind,
+    RoutingState,
+)
 from routing.selectors import agent_list, queue_list, user_team_ids
 
 LIST_LIMIT = 100
@@ -116,6 +122,16 @@ def routing_of(conversation: Conversation) -> ConversationRouting | None:
     return ConversationRouting.objects.filter(pk=conversation.pk).first()
 
 
+def handover_notes(conversation: Conversation) -> list[ConversationEvent]:
+    """The notes left for whoever receives a transferred conversation (6.5.58.8), oldest
+    first: staff read them, the citizen never does."""
+    return list(
+        ConversationEvent.objects.filter(conversation=conversation, kind=EventKind.TRANSFERRED)
+        .exclude(note="")
+        .order_by("at", "id")
+    )
+
+
 def thread(conversation: Conversation) -> QuerySet[Message]:
     return Message.objects.filter(conversation=conversation).select_related("media")
 
@@ -153,6 +169,20 @@ def contact_search(scope: Scope, query: str) -> list[Contact]:
     )
 
 
+def supervised_team_ids(user: User) -> list[int] | None:
+    """6.5.44.1: a supervisor monitors the teams they belong to. An administrator, or a
+    supervisor who belongs to no team, monitors every team (None)."""
+    if has_capability(user, "manage_settings"):
+        return None
+    return sorted(user_team_ids(user.pk)) or None
+
+
+@dataclass
+class AgentTeam:
+    name: str
+    logged_in: bool
+
+
 @dataclass
 class AgentRow:
     user: User
@@ -162,21 +192,34 @@ class AgentRow:
     pause_reason: str
     capacity: int
     conversations: list[ConversationRouting]
+    teams: list[AgentTeam]
 
 
-def monitor_agents() -> list[AgentRow]:
-    """Every serving user with state, pause and the conversations they own (6.5.44.2, 6.5.45)."""
-    from routing.models import AgentStatus
+def monitor_agents(team_ids: list[int] | None = None) -> list[AgentRow]:
+    """The serving users of the monitored teams with their state, pause, teams (6.5.45) and
+    the conversations they own in those teams (6.5.44.2)."""
+    from routing.models import AgentStatus, TeamMembership
 
     owned: dict[int, list[ConversationRouting]] = {}
-    for routing in (
-        ConversationRouting.objects.filter(state=RoutingState.ASSIGNED)
-        .select_related("conversation__contact", "conversation__channel", "team")
-        .order_by("assigned_at")
-    ):
+    routings = ConversationRouting.objects.filter(state=RoutingState.ASSIGNED)
+    if team_ids is not None:
+        routings = routings.filter(team_id__in=team_ids)
+    for routing in routings.select_related(
+        "conversation__contact", "conversation__channel", "team"
+    ).order_by("assigned_at"):
         owned.setdefault(int(routing.agent_id or 0), []).append(routing)
+    users = list(agent_list(team_ids))
+    teams: dict[int, list[AgentTeam]] = {}
+    for membership in (
+        TeamMembership.objects.filter(user_id__in=[user.pk for user in users])
+        .select_related("team")
+        .order_by("team__name")
+    ):
+        teams.setdefault(membership.user_id, []).append(
+            AgentTeam(name=membership.team.name, logged_in=membership.is_logged_in)
+        )
     rows = []
-    for user in agent_list():
+    for user in users:
         state = getattr(user, "agent_state", None)
         status = state.status if state is not None else AgentStatus.OFFLINE
         pause = state.pause if state is not None else None
@@ -189,22 +232,22 @@ def monitor_agents() -> list[AgentRow]:
                 pause_reason=pause.reason.name if pause is not None else "",
                 capacity=state.capacity if state is not None else DEFAULT_CAPACITY,
                 conversations=owned.get(user.pk, []),
+                teams=teams.get(user.pk, []),
             )
         )
     return rows
 
 
-def monitor_queue() -> list[ConversationRouting]:
-    return queue_list()
+def monitor_queue(team_ids: list[int] | None = None) -> list[ConversationRouting]:
+    return queue_list(team_ids)
 
 
-def unrouted_waiting() -> list[Conversation]:
+def unrouted_waiting(team_ids: list[int] | None = None) -> list[Conversation]:
     """Queued conversations that routing has not taken in yet (no routing row)."""
-    return list(
-        _base()
-        .filter(status="queued", routing__isnull=True)
-        .order_by("opened_at", "id")[:LIST_LIMIT]
-    )
+    conversations = _base().filter(status="queued", routing__isnull=True)
+    if team_ids is not None:
+        conversations = conversations.filter(team_id__in=team_ids)
+    return list(conversations.order_by("opened_at", "id")[:LIST_LIMIT])
 
 
 def minutes_since(moment: datetime | None, now: datetime | None = None) -> int:

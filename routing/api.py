@@ -39,7 +39,7 @@ from routing.models import (
 from routing.services import agents as agent_services
 from routing.services import lifecycle, replies
 from routing.services import teams as team_services
-from routing.services.dispatch import agent_load
+from routing.services.dispatch import agent_load, queue_take
 from security.actors import Actor
 
 router = Router(tags=["roteamento e atendimentos"])
@@ -538,6 +538,18 @@ def _routing_out(conversation: Conversation) -> dict[str, Any]:
         "disposition_id": routing.disposition_id,
         "closing_note": routing.closing_note,
     }
+
+
+@router.post(
+    "/queue/take",
+    response={200: RoutingOut, **ERRORS},
+    summary="Puxar da fila o atendimento que espera há mais tempo nas minhas equipes",
+)
+@domain_errors
+def queue_take_route(request: HttpRequest) -> Any:
+    require_capability(request, "serve")
+    routing = queue_take(actor=_actor(request), user=request.user)  # type: ignore[arg-type]
+    return _routing_out(Conversation.objects.get(pk=routing.conversation_id))
 
 
 @router.get(

@@ -14,6 +14,7 @@ from routing.models import (
     AgentState,
     CannedReply,
     ConversationEvent,
+    ConversationParticipant,
     ConversationRouting,
     Disposition,
     PauseReason,
@@ -166,4 +167,14 @@ def survey_scores_by_agent(surveys: QuerySet[SurveyRequest]) -> list[AgentScore]
 def team_member_list_for_user(user_id: int) -> QuerySet[TeamMembership]:
     return (
         TeamMembership.objects.filter(user_id=user_id).select_related("team").order_by("team__name")
+    )
+
+
+def user_conversation_ids(user_id: int) -> list[int]:
+    """Open conversations the user owns or takes part in as an invited agent (6.5.58.7)."""
+    owned = ConversationRouting.objects.filter(agent_id=user_id, state=RoutingState.ASSIGNED)
+    invited = ConversationParticipant.objects.filter(user_id=user_id, left_at__isnull=True)
+    return sorted(
+        set(owned.values_list("conversation_id", flat=True))
+        | set(invited.values_list("conversation_id", flat=True))
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from routing import views
+from routing import console_views, views
 
 app_name = "routing"
 
@@ -26,4 +26,16 @@ urlpatterns = [
     path("pausas/<int:reason_id>/", views.pause_reason_list, name="pause_reason_edit"),
     path("palavras/", views.word_lists, name="word_lists"),
     path("atendentes/", views.agent_list, name="agent_list"),
+    # Issue 6: per-team console settings (6.5.37.3, 6.5.37.4, 6.5.37.8), codenames (6.5.58.5).
+    path("equipes/<int:team_id>/console/", console_views.team_console, name="team_console"),
+    path(
+        "equipes/<int:team_id>/fundo.css",
+        console_views.team_background_css,
+        name="team_background_css",
+    ),
+    path(
+        "atendentes/<int:user_id>/codinome/",
+        console_views.agent_codename,
+        name="agent_codename",
+    ),
 ]

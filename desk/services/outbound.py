@@ -136,10 +136,17 @@ def message_send(
     template: TemplateSpec | None = None,
     origin: str | None = None,
     reply_to_provider_id: str = "",
+    after_close: bool = False,
 ) -> Message:
     """Queues one outbound message on the conversation; `MessageRefused` (nothing written) when
     a rule forbids it. `origin` defaults from the actor: system without a user, admin for a
-    tenant administrator, agent otherwise; flows pass `Origin.BOT`."""
+    tenant administrator, agent otherwise; flows pass `Origin.BOT`.
+
+    A closed conversation takes no message, except with `after_close`: the satisfaction survey
+    (6.5.32) talks to the citizen after the close (the thank-you for their score). Only the
+    system may pass it, with `origin=Origin.SYSTEM` and text; anything else is a bug."""
+    if after_close and (actor.user_id is not None or origin != Origin.SYSTEM or not text):
+        raise ValueError("after_close is for the system's survey texts only")
     text = text if text and text.strip() else None
     _check_content(text, media, template)
     if actor.user_id is not None and origin not in (Origin.SYSTEM, Origin.BOT):
@@ -153,7 +160,7 @@ def message_send(
             pk=conversation.pk
         )
         channel = conversation.channel
-        if conversation.status == ConversationStatus.CLOSED:
+        if conversation.status == ConversationStatus.CLOSED and not after_close:
             raise _refuse(_("Este atendimento está encerrado."), "conversation_closed")
         if not channel.is_active:
             raise _refuse(_("O canal deste atendimento está desativado."), "channel_inactive")

@@ -14,10 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from desk.errors import DeskError
 from desk.services.media import MediaRejected
+from portal.errors import PortalRefused
 from routing.errors import RoutingError
 from security.actors import Actor
+from security.selectors import policy_for_request
 
-DOMAIN_ERRORS = (RoutingError, DeskError, MediaRejected)
+DOMAIN_ERRORS = (RoutingError, DeskError, MediaRejected, PortalRefused)
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -54,3 +56,8 @@ def answer(
     if getattr(request, "htmx", False):
         return fragment()
     return redirect(safe_next(request, default))
+
+
+def idle_context(request: HttpRequest) -> dict[str, Any]:
+    """The tenant's inactivity limit for the page's own timer (portal/_idle.html)."""
+    return {"idle_minutes": policy_for_request(request).idle_timeout_minutes}

@@ -25,8 +25,8 @@ from desk.models import Contact, Conversation, Message
 from desk.services.directory import contact_update
 from desk.services.media import media_file_store, media_link_token
 from desk.services.outbound import MAX_TEXT_LENGTH
-from portal import selectors
-from portal.views.common import actor_of, answer, attempt
+from portal import chat_selectors, selectors
+from portal.views.common import actor_of, answer, attempt, idle_context
 from routing.models import AgentStatus, Disposition, PauseReason, RoutingState
 from routing.selectors import (
     agent_list,
@@ -39,6 +39,7 @@ from routing.selectors import (
 )
 from routing.services.access import is_participant
 from routing.services.agents import agent_available, agent_login, agent_logout, agent_pause
+from routing.services.history import contact_history_for, history_allows
 from routing.services.lifecycle import (
     conversation_close,
     conversation_invite,
@@ -56,6 +57,8 @@ def _scope(request: HttpRequest) -> selectors.Scope:
 def _conversation_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
     conversation = selectors.conversation_find(_scope(request), conversation_id)
     if conversation is None:
+        raise Http404
+    if not history_allows(request.user, conversation):  # type: ignore[arg-type]  # 6.5.37.4
         raise Http404
     return conversation
 
@@ -114,6 +117,7 @@ def _conversation_context(request: HttpRequest, conversation: Conversation) -> d
         "conversation": conversation,
         "routing": routing,
         "thread": _with_media_links(list(selectors.thread(conversation))),
+        "notes": selectors.handover_notes(conversation),
         "max_length": MAX_TEXT_LENGTH,
         "can_write": writes and conversation.is_open,
         "can_handle": handles and conversation.is_open,
@@ -132,7 +136,9 @@ def _reply_teams(request: HttpRequest) -> list[int] | None:
 def _contact_context(request: HttpRequest, contact: Contact, current: int | None) -> dict[str, Any]:
     return {
         "contact": contact,
-        "history": selectors.contact_history(contact),
+        "history": list(  # 6.5.37.4: the team's choice of visible history
+            contact_history_for(request.user, contact, current_id=current)  # type: ignore[arg-type]
+        ),
         "current_id": current,
     }
 
@@ -146,6 +152,8 @@ def _page(
     context: dict[str, Any] = {
         **_lists_context(request, current),
         **_status_context(request),
+        **idle_context(request),
+        "chat_unread": chat_selectors.chat_unread_total(request.user),  # type: ignore[arg-type]
         "sse_url": reverse("agent:live_events"),
     }
     if conversation is not None:
@@ -407,7 +415,12 @@ def history_conversation(
         .filter(pk=conversation_id, contact=contact)
         .first()
     )
-    if conversation is None:
+    current = request.GET.get("c", "")
+    if conversation is None or not history_allows(
+        request.user,  # type: ignore[arg-type]
+        conversation,
+        current_id=int(current) if current.isdigit() else None,
+    ):  # 6.5.37.4
         raise Http404
     thread = _with_media_links(list(selectors.thread(conversation)))
     return render(

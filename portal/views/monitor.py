@@ -20,26 +20,27 @@ from accounts.models import User
 from core.permissions import capability_required
 from desk.models import Conversation
 from portal import selectors
-from portal.views.common import actor_of, answer, attempt
+from portal.views.common import actor_of, answer, attempt, idle_context
 from portal.views.console import _conversation_context, _lists_context
 from routing.models import AgentStatus
 from routing.services.lifecycle import conversation_assign
 
 
-def _board_context() -> dict[str, Any]:
+def _board_context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
-    agents = selectors.monitor_agents()
+    team_ids = selectors.supervised_team_ids(request.user)  # type: ignore[arg-type]
+    agents = selectors.monitor_agents(team_ids)
     for row in agents:
         for routing in row.conversations:
             routing.minutes = selectors.minutes_since(  # type: ignore[attr-defined]
                 routing.assigned_at or routing.conversation.opened_at, now
             )
-    queue = selectors.monitor_queue()
+    queue = selectors.monitor_queue(team_ids)
     for routing in queue:
         routing.minutes = selectors.minutes_since(  # type: ignore[attr-defined]
             routing.waiting_since or routing.conversation.opened_at, now
         )
-    unrouted = selectors.unrouted_waiting()
+    unrouted = selectors.unrouted_waiting(team_ids)
     for conversation in unrouted:
         conversation.minutes = selectors.minutes_since(  # type: ignore[attr-defined]
             conversation.opened_at, now
@@ -66,14 +67,18 @@ def monitor(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/monitor/page.html",
-        {**_board_context(), "sse_url": reverse("agent:live_events")},
+        {
+            **_board_context(request),
+            **idle_context(request),
+            "sse_url": reverse("agent:live_events"),
+        },
     )
 
 
 @capability_required("supervise")
 @require_safe
 def board_fragment(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/monitor/_board.html", _board_context())
+    return render(request, "portal/monitor/_board.html", _board_context(request))
 
 
 @capability_required("supervise")
@@ -96,7 +101,7 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
 
     def fragment() -> HttpResponse:
-        return render(request, "portal/monitor/_board.html", _board_context())
+        return render(request, "portal/monitor/_board.html", _board_context(request))
 
     return answer(request, reverse("portal_monitor:index"), fragment)
 
@@ -111,6 +116,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     context = {
         **_conversation_context(request, found),
         **_lists_context(request, found.pk),
+        **idle_context(request),
         "sse_url": reverse("agent:live_events"),
         "contact": found.contact,
         "history": selectors.contact_history(found.contact),

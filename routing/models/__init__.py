@@ -10,6 +10,14 @@ from routing.models.conversations import (
     RoutingState,
 )
 from routing.models.hours import BusinessHoursGroup, BusinessHoursInterval, Holiday, HolidayKind
+from routing.models.personal import (
+    HISTORY_STRICTNESS,
+    AgentCodename,
+    CodenameHold,
+    CodenameUnavailable,
+    HistoryVisibility,
+    TeamConsoleSettings,
+)
 from routing.models.surveys import SurveyRequest, SurveyStatus
 from routing.models.teams import (
     OffHoursAction,
@@ -20,17 +28,22 @@ from routing.models.teams import (
 )
 
 __all__ = [
+    "HISTORY_STRICTNESS",
+    "AgentCodename",
     "AgentPause",
     "AgentState",
     "AgentStatus",
     "BusinessHoursGroup",
     "BusinessHoursInterval",
     "CannedReply",
+    "CodenameHold",
+    "CodenameUnavailable",
     "ConversationEvent",
     "ConversationParticipant",
     "ConversationRouting",
     "Disposition",
     "EventKind",
+    "HistoryVisibility",
     "Holiday",
     "HolidayKind",
     "OffHoursAction",
@@ -42,6 +55,7 @@ __all__ = [
     "RoutingState",
     "SurveyRequest",
     "SurveyStatus",
+    "TeamConsoleSettings",
     "TeamMembership",
     "TeamSettings",
     "WordKind",

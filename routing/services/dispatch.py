@@ -15,6 +15,11 @@ One assignment per transaction: locks are held for a few statements, and a failu
 step, not a batch. Dispatch runs after the triggering transaction commits (a new
 conversation, an agent available, a conversation closed or transferred), and a beat task
 sweeps every team with waiting conversations in case a trigger was lost.
+
+An agent may also take the longest-waiting conversation of their teams themselves
+(`queue_take`, "puxar da fila"): the same locks in the same order, the team locks of every
+team they are logged into taken in ascending id, so a puller and the dispatchers of those
+teams decide one at a time.
 """
 
 from __future__ import annotations
@@ -41,10 +46,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from accounts.models import User
 from desk.models import Conversation
+from routing.errors import Conflict, NotAllowed
 from routing.locks import lock_team_queue
 from routing.models import (
     AgentState,
@@ -55,10 +62,12 @@ from routing.models import (
     RoutingState,
     TeamMembership,
 )
+from routing.services.access import require
 from routing.services.events import conversation_sync, event_record
 from routing.services.notices import notice_send
 from routing.services.teams import team_settings
 from security.actors import Actor
+from security.audit import audit_record
 
 logger = logging.getLogger("routing.dispatch")
 
@@ -184,11 +193,14 @@ def assign(
 def dispatch_once(team_id: int, *, now: datetime | None = None) -> tuple[int, int] | None:
     """One assignment in the team, in its own transaction: (conversation id, agent id), or
     None when the queue is empty or nobody can take more."""
+    from routing.services.codenames import codename_held  # imports this module
+
     with transaction.atomic():
         lock_team_queue(team_id)
         routing = (
             ConversationRouting.objects.select_for_update(skip_locked=True)
             .filter(team_id=team_id, state=RoutingState.WAITING)
+            .exclude(pk__in=codename_held(team_id))  # 6.5.58.5: they wait for their agent
             .order_by("waiting_since", "conversation_id")
             .first()
         )
@@ -206,9 +218,88 @@ def dispatch_once(team_id: int, *, now: datetime | None = None) -> tuple[int, in
         return routing.conversation_id, agent_state.user_id
 
 
+def queue_take(*, actor: Actor, user: User, now: datetime | None = None) -> ConversationRouting:
+    """ "Puxar da fila": the agent takes the longest-waiting conversation of the teams they are
+    logged into, within their capacity. Race-free like `dispatch_once` (docs/adr/0060): the
+    team locks (ascending ids, so two pullers never wait on each other in a circle), then the
+    head of the queue `FOR UPDATE SKIP LOCKED`, then the agent's row, re-checked under its
+    lock. Two agents taking at once get two different conversations, and never one the
+    dispatcher is handing to someone else.
+
+    `Conflict` when the agent is offline or paused (a pause stops new conversations,
+    6.5.58.13), already at capacity, or nobody is waiting."""
+    require(actor, "serve")
+    if actor.user_id != user.pk:
+        raise NotAllowed(_("Cada atendente puxa atendimentos para si."), code="not_self")
+    now = now or timezone.now()
+    with transaction.atomic():
+        team_ids = list(
+            TeamMembership.objects.filter(user=user, is_logged_in=True, user__is_active=True)
+            .order_by("team_id")
+            .values_list("team_id", flat=True)
+        )
+        if not team_ids:
+            raise Conflict(
+                _("Entre em uma equipe antes de puxar um atendimento."), code="agent_offline"
+            )
+        for team_id in team_ids:
+            lock_team_queue(team_id)
+        from routing.services.codenames import codename_held_for_others
+
+        routing = (
+            ConversationRouting.objects.select_for_update(skip_locked=True)
+            .filter(team_id__in=team_ids, state=RoutingState.WAITING)
+            # A citizen who typed a colleague's codename waits for that colleague (6.5.58.5).
+            .exclude(pk__in=codename_held_for_others(team_ids, user.pk))
+            .order_by("waiting_since", "conversation_id")
+            .first()
+        )
+        AgentState.objects.get_or_create(user_id=user.pk)
+        state = AgentState.objects.select_for_update().get(pk=user.pk)
+        if state.status == AgentStatus.PAUSED:
+            raise Conflict(
+                _("Você está em pausa: volte a ficar disponível para puxar um atendimento."),
+                code="agent_paused",
+            )
+        if state.status != AgentStatus.AVAILABLE:
+            raise Conflict(
+                _("Entre em uma equipe antes de puxar um atendimento."), code="agent_offline"
+            )
+        if agent_load(user.pk) >= state.capacity:
+            raise Conflict(
+                _("Você já está com o máximo de %(capacity)s atendimentos.")
+                % {"capacity": state.capacity},
+                code="agent_full",
+            )
+        queued_team_id = routing.team_id if routing is not None else None
+        if (
+            routing is None
+            or queued_team_id is None
+            # The agent left that team between the read and the locks.
+            or not TeamMembership.objects.filter(
+                team_id=queued_team_id, user=user, is_logged_in=True
+            ).exists()
+        ):
+            raise Conflict(_("Ninguém está aguardando nas suas equipes."), code="queue_empty")
+        assign(routing=routing, agent_state=state, actor=actor, now=now, reason="taken")
+        if actor.via in ("web", "api"):
+            conversation = Conversation.objects.get(pk=routing.conversation_id)
+            audit_record(
+                actor=actor,
+                action="conversation.take",
+                target=conversation,
+                object_repr=conversation.protocol,
+                after={"agent": user.pk, "team": routing.team_id},
+            )
+    return routing
+
+
 def queue_dispatch(team_id: int, *, now: datetime | None = None) -> list[tuple[int, int]]:
-    """Moves the team's queue as far as its agents' capacity allows."""
-    assigned: list[tuple[int, int]] = []
+    from routing.services.codenames import codename_dispatch  # imports this module
+
+    """Moves the team's queue as far as its agents' capacity allows; conversations a citizen
+    addressed to one agent by codename go to that agent first (6.5.58.5)."""
+    assigned: list[tuple[int, int]] = codename_dispatch(team_id, now=now)
     for _step in range(DISPATCH_BATCH_LIMIT):
         result = dispatch_once(team_id, now=now)
         if result is None:

@@ -21,6 +21,7 @@ from routing.models import (
     PauseNotice,
     RoutingState,
 )
+from routing.services.codenames import codename_redirect, codename_route
 from routing.services.dispatch import (
     after_commit,
     agent_name,
@@ -42,7 +43,8 @@ MAX_HOPS = 5  # off-hours and overflow teams chained; a cycle stops at the first
 
 @dataclass(frozen=True)
 class RoutingOutcome:
-    """`queued` (waiting in `team_id`, maybe assigned right after commit), `closed` (off hours
+    """`queued` (waiting in `team_id`, maybe assigned right after commit), `direct` (waiting
+    for the agent whose codename the citizen typed, 6.5.58.5), `closed` (off hours
     with the close option), `suppressed` (a start-stop word, 6.5.54), `already_routed` or
     `already_closed` (nothing done)."""
 
@@ -98,6 +100,10 @@ def route_conversation(
         if word is not None:
             _close_silently(routing, actor, now, reason="start_stop_word", data={"word": word})
             return RoutingOutcome(result="suppressed", team_id=routing.team_id)
+
+        # 6.5.58.5: an agent's codename skips the menu and the team's rules.
+        if codename_route(routing, first_text, actor=actor, now=now):
+            return RoutingOutcome("direct", routing.team_id)
 
         notices: list[str] = []
         visited = [routing.team_id]
@@ -265,5 +271,9 @@ def inbound_received(
     (unless the flow runtime owns it), a message to a paused agent gets the auto-reply."""
     if created:
         return route_conversation(conversation, first_text=message.text)
+    # 6.5.58.5: still waiting, never taken, and the citizen typed an agent's codename.
+    held_team = codename_redirect(conversation, message.text, actor=ROUTER)
+    if held_team is not None:
+        return RoutingOutcome("direct", held_team)
     pause_auto_reply(conversation)
     return None

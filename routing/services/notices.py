@@ -19,17 +19,27 @@ NOTICE_ACTOR = Actor.system("roteamento")
 
 
 def notice_send(
-    conversation: Conversation, template: str, values: Mapping[str, object], *, purpose: str
+    conversation: Conversation,
+    template: str,
+    values: Mapping[str, object],
+    *,
+    purpose: str,
+    after_close: bool = False,
 ) -> Message | None:
     """Sends one configured message; None when it is empty or refused (a closed 24-hour
     window on WhatsApp, a disabled channel). A refused notice never undoes the routing step
-    that wanted it: the step is what matters, the notice is a courtesy."""
+    that wanted it: the step is what matters, the notice is a courtesy. `after_close`: the
+    survey's messages, which desk lets out on a closed conversation (and only them)."""
     text = render(template, {"protocolo": conversation.protocol, **values})
     if not text:
         return None
     try:
         return message_send(
-            actor=NOTICE_ACTOR, conversation=conversation, text=text, origin=Origin.SYSTEM
+            actor=NOTICE_ACTOR,
+            conversation=conversation,
+            text=text,
+            origin=Origin.SYSTEM,
+            after_close=after_close,
         )
     except MessageRefused as error:
         logger.info(

@@ -1,5 +1,8 @@
 """The satisfaction survey (6.5.32): asked at close, answered with a 1-5 score by the
-citizen's next message, stored against the agent who served last; it expires."""
+citizen's next message, stored against the agent who served last, thanked for; it expires.
+
+The thank-you goes out on the closed conversation: desk lets the survey's system messages
+(and only them) through after the close (`message_send(after_close=True)`)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from desk.models import ContactIdentity, Conversation
 from desk.models.conversations import OPEN_STATUSES
@@ -92,7 +96,21 @@ def survey_answer_conversation(
             survey.save(update_fields=["status"])
             return None
         survey_record(survey=survey, score=score, now=now)
-        return Conversation.objects.get(pk=survey.conversation_id)
+        conversation = Conversation.objects.get(pk=survey.conversation_id)
+        survey_thanks_send(conversation)
+        return conversation
+
+
+def survey_thanks_send(conversation: Conversation) -> None:
+    """Thanks the citizen for their score, on the (closed) surveyed conversation. In the
+    transaction that stores the score: both are kept, or neither."""
+    notice_send(
+        conversation,
+        _("Obrigado pela sua avaliação! Ela nos ajuda a melhorar o atendimento."),
+        {},
+        purpose="survey_thanks",
+        after_close=True,
+    )
 
 
 def survey_record(*, survey: SurveyRequest, score: int, now: datetime) -> SurveyRequest:

@@ -143,12 +143,19 @@
       oscillator.stop(audio.currentTime + 0.18);
     } catch (error) { /* the browser refused audio before a user gesture */ }
   }
-  document.addEventListener("portal:message", function (event) {
+  function attention(title, text, tag) {
     beep();
     if (window.Notification && window.Notification.permission === "granted" && document.hidden) {
-      var text = (event.detail && event.detail.text) || "";
-      new window.Notification("Nova mensagem de cidadão", { body: text.slice(0, 120), tag: "portal-message" });
+      new window.Notification(title, { body: (text || "").slice(0, 120), tag: tag });
     }
+  }
+  document.addEventListener("portal:message", function (event) {
+    attention("Nova mensagem de cidadão", event.detail && event.detail.text, "portal-message");
+  });
+  // A colleague wrote on the internal chat (6.5.58.10).
+  document.addEventListener("portal:chat-message", function (event) {
+    var detail = event.detail || {};
+    attention("Chat interno: " + (detail.sender_name || ""), detail.text, "portal-chat");
   });
   var notify = document.querySelector("[data-notify-enable]");
   if (notify && window.Notification && window.Notification.permission === "default") {

@@ -29,6 +29,7 @@
     say("poll");
     pollTimer = window.setInterval(function () {
       fire("portal:refresh");
+      fire("portal:chat");
       if (current) { fire("portal:thread"); }
     }, 3000);
   }
@@ -51,6 +52,14 @@
       }
     });
   });
+  // Refreshes the page makes by itself (a live event, polling) are not the person's activity:
+  // marked, so the inactivity logout (security.middleware) does not count them.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    if (!trigger || String(trigger.type).indexOf("portal:") === 0) {
+      event.detail.headers["X-Background-Request"] = "1";
+    }
+  });
   if (!window.EventSource) { poll(); return; }
   var source = new EventSource(root.getAttribute("data-portal-live"));
   var kinds = ["conversation.created", "conversation.updated", "conversation.routing",
@@ -70,7 +79,21 @@
       }
     });
   });
-  source.addEventListener("reset", function () { fire("portal:refresh"); fire("portal:thread"); });
+  // The internal chat (6.5.58.10): the chat's fragments and the console's unread count listen
+  // for "portal:chat"; a message to this user also rings (console.js, "portal:chat-message").
+  var me = root.getAttribute("data-user") || "";
+  source.addEventListener("chat.message", function (message) {
+    var event;
+    try { event = JSON.parse(message.data); } catch (error) { return; }
+    var payload = event.payload || {};
+    fire("portal:chat");
+    if (me && String(payload.recipient_id) === me) {
+      document.dispatchEvent(new CustomEvent("portal:chat-message", { detail: payload }));
+    }
+  });
+  source.addEventListener("reset", function () {
+    fire("portal:refresh"); fire("portal:thread"); fire("portal:chat");
+  });
   source.addEventListener("open", function () {
     if (pollTimer) { window.clearInterval(pollTimer); pollTimer = null; }
     say("on");

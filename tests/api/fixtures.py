@@ -2,12 +2,14 @@
 a conversation opened by a citizen through the real intake.
 
 `api` is parametrised indirectly with who calls: anonymous, other_tenant (a token of Beta's
-administrator sent to Alfa's host) or a role of Alfa.
+administrator sent to Alfa's host) or a role of Alfa. An agent sees only the conversations of
+their teams (desk.visibility), so `api_for(Role.AGENT)` makes them a member of the team every
+channel queues for by default ("Atendimento"), or of the `teams` given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -18,13 +20,22 @@ from accounts.models import User
 from accounts.roles import Role
 from channels.models import Channel
 from channels.providers.webchat.simulator import build_webchat_message
-from desk.models import Conversation
+from desk.models import Conversation, Team
+from desk.services.teams import team_default
+from routing.models import TeamMembership
 from tenants.models import Tenant
 from tests.conftest import MakeUser, host_of
 from tests.pipeline.fixtures import WEBCHAT_ORIGIN, deliver, webchat_credentials
 
 WHO = ["anonymous", "other_tenant", Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR]
-ApiFor = Callable[[str], Client]
+ApiFor = Callable[..., Client]
+
+
+def team_member(tenant: Tenant, user: User, teams: Sequence[Team] | None = None) -> None:
+    """Makes `user` a member of `teams` (default: the team channels queue for by default)."""
+    with schema_context(tenant.schema_name):
+        for team in teams if teams is not None else [team_default()]:
+            TeamMembership.objects.get_or_create(team=team, user=user)
 
 
 @pytest.fixture
@@ -34,14 +45,17 @@ def api_for(
     make_user: MakeUser,
     token_for: Callable[[Tenant, User], str],
 ) -> ApiFor:
-    def make(who: str) -> Client:
+    def make(who: str, teams: Sequence[Team] | None = None) -> Client:
         client = Client(HTTP_HOST=host_of(tenant_alfa))
         if who == "anonymous":
             return client
         if who == "other_tenant":
             token = token_for(tenant_beta, make_user(tenant_beta, Role.ADMIN))
         else:
-            token = token_for(tenant_alfa, make_user(tenant_alfa, who))
+            user = make_user(tenant_alfa, who)
+            if who == Role.AGENT:
+                team_member(tenant_alfa, user, teams)
+            token = token_for(tenant_alfa, user)
         client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         return client
 

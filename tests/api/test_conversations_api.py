@@ -14,13 +14,15 @@ from django_tenants.utils import schema_context
 from PIL import Image
 
 from accounts.roles import Role
-from channels.models import Channel
-from desk.models import ContactIdentity, Conversation, Message, Team
+from channels.models import Channel, ChannelType
+from channels.services import WebChatSettings, channel_create
+from desk.models import ContactIdentity, Conversation, Message
 from desk.services.teams import team_create
 from security.actors import Actor
 from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.api.fixtures import ApiFor, ConversationOf
+from tests.pipeline.fixtures import WEBCHAT_ORIGIN
 
 pytestmark = pytest.mark.django_db
 
@@ -87,32 +89,61 @@ def test_messages_are_paginated_oldest_first(
 
 
 @pytest.mark.req("6.5.63.6")
+@pytest.mark.req("6.5.37.6")
 def test_an_agent_sees_only_the_conversations_of_their_teams(
     api_for: ApiFor,
     tenant_alfa: Tenant,
     webchat_channel: Channel,
     conversation_on: ConversationOf,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    conversation = conversation_on(webchat_channel)
+    # Given a conversation queued for the default team, and one on a channel of team Tributos
     with schema_context(tenant_alfa.schema_name):
-        other = team_create(actor=Actor.command("tests"), name="Outra equipe")
-    monkeypatch.setattr("desk.visibility.member_team_ids", lambda user: frozenset({other.pk}))
-    agent = api_for(Role.AGENT)
+        tributos = team_create(actor=Actor.command("tests"), name="Tributos")
+        tributos_channel = channel_create(
+            actor=Actor.command("tests"),
+            type=ChannelType.WEBCHAT,
+            name="Chat do IPTU",
+            default_team=tributos,
+            webchat=WebChatSettings(allowed_origins=[WEBCHAT_ORIGIN]),
+        )
+    elsewhere = conversation_on(webchat_channel, visitor_id="v_atendimento")
+    mine = conversation_on(tributos_channel, visitor_id="v_tributos")
+    assert (mine.team_id, elsewhere.team_id != tributos.pk) == (tributos.pk, True)
+    # And an agent of Tributos only, and a supervisor of no team
+    agent = api_for(Role.AGENT, teams=[tributos])
     supervisor = api_for(Role.SUPERVISOR)
 
-    assert agent.get("/api/conversations").json() == {"items": [], "count": 0}
-    assert agent.get(f"/api/conversations/{conversation.pk}").status_code == 404
+    # When the agent lists and reads
+    listing = agent.get("/api/conversations").json()
+
+    # Then only Tributos' conversation exists for them; the other is a 404 everywhere
+    assert [item["id"] for item in listing["items"]] == [mine.pk]
+    assert listing["count"] == 1
+    assert agent.get(f"/api/conversations/{mine.pk}").status_code == 200
+    assert agent.get(f"/api/conversations/{elsewhere.pk}").status_code == 404
+    assert agent.get(f"/api/conversations/{elsewhere.pk}/messages").status_code == 404
     refused = agent.post(
-        f"/api/conversations/{conversation.pk}/messages",
+        f"/api/conversations/{elsewhere.pk}/messages",
         {"text": "Oi"},
         content_type="application/json",
     )
     assert refused.status_code == 404
-    assert supervisor.get("/api/conversations").json()["count"] == 1
+    # And the supervisor, in no team, sees both
+    supervised = supervisor.get("/api/conversations").json()
+    assert {item["id"] for item in supervised["items"]} == {mine.pk, elsewhere.pk}
+    assert supervisor.get(f"/api/conversations/{elsewhere.pk}").status_code == 200
     with schema_context(tenant_alfa.schema_name):
         assert Message.objects.filter(direction="out", origin="agent").count() == 0
-        assert Team.objects.filter(pk=conversation.team_id or 0).exists()
+
+
+def test_an_agent_of_no_team_sees_no_conversation(
+    api_for: ApiFor, webchat_channel: Channel, conversation_on: ConversationOf
+) -> None:
+    conversation = conversation_on(webchat_channel)
+    agent = api_for(Role.AGENT, teams=[])
+
+    assert agent.get("/api/conversations").json() == {"items": [], "count": 0}
+    assert agent.get(f"/api/conversations/{conversation.pk}").status_code == 404
 
 
 @pytest.mark.req("6.5.63.7")

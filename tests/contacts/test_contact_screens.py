@@ -30,6 +30,7 @@ from routing.models import TeamMembership
 from security.models import AuditEntry
 from security.route_audit import audits_route
 from tenants.models import Tenant
+from tests.conftest import host_of
 from tests.contacts.conftest import CPF, CPF_DIGITS, EMAIL, PHONE, Directory, csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +217,11 @@ def test_an_agent_sees_masked_values_and_an_admin_the_real_ones(
 
 @pytest.mark.req("6.5.37.9")
 def test_an_agent_outside_the_team_does_not_see_its_exclusive_contacts(
-    tenant_alfa: Tenant, directory: Directory, make_user: MakeUser, client_for: ClientFor
+    tenant_alfa: Tenant,
+    directory: Directory,
+    make_user: MakeUser,
+    client_for: ClientFor,
+    token_for: Callable[[Tenant, User], str],
 ) -> None:
     member = make_user(tenant_alfa, Role.AGENT)
     outsider = make_user(tenant_alfa, Role.AGENT)
@@ -239,6 +244,23 @@ def test_an_agent_outside_the_team_does_not_see_its_exclusive_contacts(
     ]
     assert member_client.get(maria).status_code == 200
     assert outsider_client.get(maria).status_code == 404
+    # and the API answers the same (6.5.63.4)
+    for agent, names, status in (
+        (member, ["João Souza", "Maria da Silva"], 200),
+        (outsider, ["João Souza"], 404),
+    ):
+        api = Client(
+            HTTP_HOST=host_of(tenant_alfa),
+            headers={"Authorization": f"Bearer {token_for(tenant_alfa, agent)}"},
+        )
+        assert [item["name"] for item in api.get("/api/contacts").json()["items"]] == names
+        assert api.get(f"/api/contacts/{directory.maria.pk}").status_code == status
+        patched = api.patch(
+            f"/api/contacts/{directory.maria.pk}",
+            {"name": "Maria S."},
+            content_type="application/json",
+        )
+        assert patched.status_code == status
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from accounts.roles import Role
 from channels.models import Channel, ChannelType
 from channels.services import WebChatSettings, channel_create
 from desk.models import Conversation, Message
+from routing.models import TeamMembership
 from security.actors import Actor
 from tenants.models import Tenant
 from tests.live.server import LiveServer, make_committed_user, session_cookie, tenant_host
@@ -147,6 +148,9 @@ def test_a_citizen_chats_from_another_site_and_sees_the_agents_reply_live(
 
     # And the agent sees the conversation on the agent page and opens it
     agent_user = make_committed_user(live_tenant, Role.AGENT)
+    with schema_context(live_tenant.schema_name):
+        # An agent sees the conversations of their teams: this one serves the channel's.
+        TeamMembership.objects.create(team_id=int(conversation.team_id or 0), user=agent_user)
     agent_context = chromium.new_context()
     agent_context.add_cookies(
         [

@@ -16,7 +16,7 @@ from desk.models import Message
 from desk.services.teams import team_create
 from security.actors import Actor
 from tenants.models import Tenant
-from tests.api.fixtures import ConversationOf
+from tests.api.fixtures import ConversationOf, team_member
 from tests.conftest import MakeUser, host_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("6.5.1")]
@@ -39,7 +39,11 @@ def browser(
         client = client_for(tenant_beta, make_user(tenant_beta, Role.ADMIN))
         client.defaults["HTTP_HOST"] = host_of(tenant_alfa)
         return client
-    return client_for(tenant_alfa, make_user(tenant_alfa, who))
+    user = make_user(tenant_alfa, who)
+    if who == Role.AGENT:
+        # An agent sees their teams' conversations: this one serves the channels' default team.
+        team_member(tenant_alfa, user)
+    return client_for(tenant_alfa, user)
 
 
 def _outbound_by_people(tenant: Tenant) -> list[str]:
@@ -139,20 +143,29 @@ def test_an_empty_reply_is_refused_and_nothing_is_sent(
     assert _outbound_by_people(tenant_alfa) == []
 
 
-@pytest.mark.parametrize("browser", [Role.AGENT], indirect=True)
+@pytest.mark.req("6.5.37.6")
 def test_an_agent_cannot_open_another_teams_conversation(
-    browser: Client,
     tenant_alfa: Tenant,
+    make_user: MakeUser,
+    client_for: Callable[..., Client],
     webchat_channel: Channel,
     conversation_on: ConversationOf,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Given a conversation of the default team and an agent of team Tributos only
     conversation = conversation_on(webchat_channel)
     with schema_context(tenant_alfa.schema_name):
         other = team_create(actor=Actor.command("tests"), name="Tributos")
-    monkeypatch.setattr("desk.visibility.member_team_ids", lambda user: frozenset({other.pk}))
+    agent = make_user(tenant_alfa, Role.AGENT)
+    team_member(tenant_alfa, agent, [other])
+    browser = client_for(tenant_alfa, agent)
 
+    # Then the conversation is neither listed nor opened, and a reply goes nowhere
     assert browser.get(f"/atendimento/{conversation.pk}/").status_code == 404
+    assert browser.get(f"/atendimento/{conversation.pk}/mensagens").status_code == 404
     browser.post(f"/atendimento/{conversation.pk}/responder", {"text": "Oi"})
     assert conversation.protocol not in browser.get("/atendimento/fila").content.decode()
+    assert conversation.protocol not in browser.get("/atendimento/").content.decode()
     assert _outbound_by_people(tenant_alfa) == []
+    # While a supervisor of no team opens it
+    supervisor = client_for(tenant_alfa, make_user(tenant_alfa, Role.SUPERVISOR))
+    assert supervisor.get(f"/atendimento/{conversation.pk}/").status_code == 200

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -31,7 +31,8 @@ from desk.events import Audience, live_channel, publish
 from desk.live import _hubs
 from desk.models import Conversation, Message, Team
 from desk.services.outbound import message_send
-from desk.services.teams import team_create
+from desk.services.teams import team_create, team_default
+from routing.models import TeamMembership
 from security.actors import Actor
 from tenants.models import Tenant
 from tests.live.server import (
@@ -77,17 +78,24 @@ def _stream(
     server: LiveServer,
     tenant: Tenant,
     role: str | None,
-    **headers: str,
+    teams: Sequence[Team] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> SseStream:
+    """A stream of a new user of `role`; an agent is a member of `teams` (default: the team
+    every channel queues for unless told otherwise), as an agent sees only their teams."""
     cookies = {}
     if role is not None:
         user = make_committed_user(tenant, role)
+        if role == Role.AGENT:
+            with schema_context(tenant.schema_name):
+                for team in teams if teams is not None else [team_default()]:
+                    TeamMembership.objects.get_or_create(team=team, user=user)
         cookies[settings.SESSION_COOKIE_NAME] = session_cookie(tenant, user)
     return open_stream(
         f"{server.base_url}/ao-vivo/eventos",
         host=tenant_host(tenant),
         cookies=cookies,
-        headers=headers,
+        headers=headers or {},
     )
 
 
@@ -222,20 +230,16 @@ def test_who_may_open_the_stream(
     assert stream.status_code == expected
 
 
+@pytest.mark.req("6.5.37.6")
 def test_events_are_scoped_to_what_each_user_may_see(
-    asgi_server: LiveServer,
-    live_tenant: Tenant,
-    sse_streams: OpenStream,
-    monkeypatch: pytest.MonkeyPatch,
+    asgi_server: LiveServer, live_tenant: Tenant, sse_streams: OpenStream
 ) -> None:
-    # Given two teams and an agent who belongs to the first only (membership comes from
-    # routing; here the one function that answers it says so)
+    # Given two teams, an agent who is a member of the first only, and a supervisor of none
     with schema_context(live_tenant.schema_name):
         actor = Actor.command("tests")
         mine = team_create(actor=actor, name=f"Equipe A {secrets.token_hex(3)}")
         other = team_create(actor=actor, name=f"Equipe B {secrets.token_hex(3)}")
-    monkeypatch.setattr("desk.visibility.member_team_ids", lambda user: frozenset({mine.pk}))
-    agent = _stream(sse_streams, asgi_server, live_tenant, Role.AGENT)
+    agent = _stream(sse_streams, asgi_server, live_tenant, Role.AGENT, teams=[mine])
     supervisor = _stream(sse_streams, asgi_server, live_tenant, Role.SUPERVISOR)
     assert _wait_until(lambda: _subscribers(live_tenant.schema_name) == 2)
     marker = secrets.token_hex(4)
@@ -244,7 +248,13 @@ def test_events_are_scoped_to_what_each_user_may_see(
     schema = live_tenant.schema_name
     publish(
         "message.created",
-        {"id": 1, "text": f"{marker}-other"},
+        {"id": 1, "conversation_id": 10**9, "text": f"{marker}-other"},
+        Audience(teams=[other.pk]),
+        schema_name=schema,
+    )
+    publish(
+        "conversation.routing",
+        {"conversation_id": 10**9, "event": "assigned", "text": f"{marker}-other-routing"},
         Audience(teams=[other.pk]),
         schema_name=schema,
     )
@@ -276,10 +286,59 @@ def test_events_are_scoped_to_what_each_user_may_see(
     supervisor_texts = [
         event.json["payload"].get("text") for event in supervisor.received if event.event
     ]
-    assert supervisor_texts == [f"{marker}-other", f"{marker}-mine"]
+    assert supervisor_texts == [f"{marker}-other", f"{marker}-other-routing", f"{marker}-mine"]
     assert agent_event.json["type"] == "message.created"
     with schema_context(schema):
         assert Team.objects.filter(pk__in=[mine.pk, other.pk]).count() == 2
+
+
+@pytest.mark.req("6.5.37.6")
+def test_an_agent_never_hears_another_teams_conversation(
+    asgi_server: LiveServer,
+    live_tenant: Tenant,
+    whatsapp_channel: Channel,
+    whatsapp_sim: WhatsAppSimulator,
+    sse_streams: OpenStream,
+) -> None:
+    # Given the WhatsApp channel queues for the default team; one agent is a member of it,
+    # another of a different team only
+    with schema_context(live_tenant.schema_name):
+        tributos = team_create(
+            actor=Actor.command("tests"), name=f"Tributos {secrets.token_hex(3)}"
+        )
+    member = _stream(sse_streams, asgi_server, live_tenant, Role.AGENT)
+    outsider = _stream(sse_streams, asgi_server, live_tenant, Role.AGENT, teams=[tributos])
+    assert _wait_until(lambda: _subscribers(live_tenant.schema_name) == 2)
+    with schema_context(live_tenant.schema_name):
+        credentials = provider_credentials(Channel.objects.get(pk=whatsapp_channel.pk))
+    assert isinstance(credentials, WhatsAppCredentials)
+    wa_id = "55119" + str(10**7 + secrets.randbelow(9 * 10**7))
+
+    # When a citizen writes through the real webhook and the reply goes out
+    delivery = build_inbound_text(credentials, text="Quero falar do IPTU", from_number=wa_id)
+    assert (
+        _post_webhook(asgi_server, "/webhooks/whatsapp", delivery.body, dict(delivery.headers))
+        == 200
+    )
+    with schema_context(live_tenant.schema_name):
+        conversation = Conversation.objects.get(channel=whatsapp_channel)
+    member.wait_event("conversation.created", id=conversation.pk)
+    member.wait_event("message.created", conversation_id=conversation.pk, direction="in")
+    # A marker on the outsider's team, published last: once it arrives, everything before it
+    # was filtered already (one stream delivers in order).
+    marker = secrets.token_hex(4)
+    publish(
+        "message.created",
+        {"id": 0, "text": marker},
+        Audience(teams=[tributos.pk]),
+        schema_name=live_tenant.schema_name,
+    )
+
+    # Then the outsider received nothing about the conversation, only its own team's event
+    outsider.wait_event("message.created", text=marker)
+    assert [event.json["payload"].get("text") for event in outsider.received if event.event] == [
+        marker
+    ]
 
 
 def test_heartbeats_keep_an_idle_stream_alive(
@@ -317,7 +376,12 @@ def test_a_stream_resumes_after_the_last_event_id_it_saw(
 
     # When it reconnects with Last-Event-ID
     resumed = _stream(
-        sse_streams, asgi_server, live_tenant, Role.AGENT, **{"Last-Event-ID": str(seen.id)}
+        sse_streams,
+        asgi_server,
+        live_tenant,
+        Role.AGENT,
+        teams=[team],
+        headers={"Last-Event-ID": str(seen.id)},
     )
 
     # Then it receives the two it missed, in order, with their ids, and nothing twice
@@ -340,7 +404,7 @@ def test_a_resume_too_old_for_the_replay_asks_the_page_to_reload(
         publish("conversation.updated", {"id": number}, Audience(teams=[1]), schema_name=schema)
 
     stream = _stream(
-        sse_streams, asgi_server, live_tenant, Role.SUPERVISOR, **{"Last-Event-ID": "1"}
+        sse_streams, asgi_server, live_tenant, Role.SUPERVISOR, headers={"Last-Event-ID": "1"}
     )
 
     reset = stream.wait_for(lambda event: event.event == "reset")

@@ -3,12 +3,14 @@ teams, agents and waiting conversations directly (the pipeline is exercised else
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import count
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -151,6 +153,31 @@ class DeskFactory:
             origin=Origin.CONTACT,
             created_at=at or timezone.now(),
         )
+
+
+class Api:
+    def __init__(self, client: Client, token: str | None) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = getattr(self.client, method)(
+            f"/api/routing{path}",
+            data=json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            headers=self.headers,
+        )
+        return response.status_code, (response.json() if response.content else None)
+
+
+@pytest.fixture
+def api_for(
+    client_for: Callable[..., Client], token_for: Callable[[Tenant, User], str], alfa: Tenant
+) -> Callable[[User | None], Api]:
+    def make(user: User | None, tenant: Tenant = alfa) -> Api:
+        return Api(client_for(tenant), token_for(tenant, user) if user else None)
+
+    return make
 
 
 @pytest.fixture

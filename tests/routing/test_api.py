@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -28,36 +27,11 @@ from routing.services.surveys import survey_answer_conversation
 from routing.services.words import word_list_set
 from security.models import AuditEntry
 from tenants.models import Tenant
-from tests.routing.conftest import DeskFactory, actor_of
+from tests.routing.conftest import Api, DeskFactory, actor_of
 
 pytestmark = pytest.mark.django_db
 
 Commit = Callable[..., AbstractContextManager[Any]]
-
-
-class Api:
-    def __init__(self, client: Client, token: str | None) -> None:
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = getattr(self.client, method)(
-            f"/api/routing{path}",
-            data=json.dumps(body) if body is not None else None,
-            content_type="application/json",
-            headers=self.headers,
-        )
-        return response.status_code, (response.json() if response.content else None)
-
-
-@pytest.fixture
-def api_for(
-    client_for: Callable[..., Client], token_for: Callable[[Tenant, User], str], alfa: Tenant
-) -> Callable[[User | None], Api]:
-    def make(user: User | None, tenant: Tenant = alfa) -> Api:
-        return Api(client_for(tenant), token_for(tenant, user) if user else None)
-
-    return make
 
 
 @pytest.mark.parametrize(
@@ -249,6 +223,7 @@ def test_blocked_words_are_refused_with_the_reason_through_the_api(
     )
 
 
+@pytest.mark.req("6.5.44.6")
 def test_supervisor_assigns_from_the_queue_through_the_api(
     desk: DeskFactory, api_for: Callable[..., Api]
 ) -> None:

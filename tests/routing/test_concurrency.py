@@ -1,5 +1,5 @@
 """Assignment under real concurrency: many threads, each with its own PostgreSQL connection,
-dispatch and route at once. No conversation may reach two agents, no agent may pass their
+dispatch, route and take from the queue ("puxar da fila") at once. No conversation may reach two agents, no agent may pass their
 capacity, and the spread must be even.
 
 Why not `django_db(transaction=True)`: pytest-django ends such a test by flushing every table
@@ -24,9 +24,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.roles import Role
+from accounts.services import _set_role
 from channels.models import Channel, ChannelType
 from desk.models import Contact, ContactIdentity, Conversation, Team
 from desk.services.conversations import _next_conversation_id, protocol_format
+from routing.errors import Conflict
 from routing.models import (
     AgentState,
     ConversationEvent,
@@ -36,7 +39,7 @@ from routing.models import (
     TeamSettings,
 )
 from routing.services.agents import agent_login
-from routing.services.dispatch import queue_dispatch
+from routing.services.dispatch import queue_dispatch, queue_take
 from routing.services.entry import route_conversation
 from security.actors import Actor
 
@@ -240,3 +243,62 @@ def test_concurrent_arrivals_respect_capacity_and_an_agent_shared_by_two_teams(
     assert waiting.count() == 48 - 28
     for routing in waiting.select_related("conversation"):
         assert routing.team_id == routing.conversation.team_id
+
+
+def _take(user: User) -> int | str:
+    """One agent presses "Puxar da fila": the conversation taken, or the refusal's code."""
+    try:
+        # "command": no audit entry is committed here (these rows outlive the test).
+        routing = queue_take(
+            actor=Actor(user_id=user.pk, label=user.email, via="command"), user=user
+        )
+    except Conflict as refused:
+        return refused.code
+    return routing.conversation_id
+
+
+def _serving(scenario: Scenario, teams: list[Team], capacity: int, count: int) -> list[User]:
+    agents = [scenario.agent(teams, capacity=capacity) for _ in range(count)]
+    for agent in agents:
+        _set_role(agent, Role.AGENT)
+    return agents
+
+
+def test_agents_taking_at_once_get_different_conversations_the_oldest_first(
+    scenario: Scenario,
+) -> None:
+    # Given 12 waiting conversations and 8 agents with room for one each
+    team = committed(lambda: scenario.team("Puxar"))
+    agents = committed(lambda: _serving(scenario, [team], capacity=1, count=8))
+    conversations = committed(lambda: scenario.waiting(team, 12))
+    # When all 8 take from the queue at the same moment
+    taken = run_at_once([partial(_take, agent) for agent in agents])
+    # Then each got a different conversation: the 8 longest waiting, each assigned once
+    assert sorted(taken) == sorted(c.pk for c in conversations[:8])
+    assert set(assigned_events(conversations).values()) == {1}
+    assert owners(conversations) == {
+        **{conversation: agent.pk for conversation, agent in zip(taken, agents, strict=True)},
+        **{c.pk: None for c in conversations[8:]},
+    }
+
+
+def test_taking_races_the_dispatcher_without_double_assignment_or_overflowing_capacity(
+    scenario: Scenario,
+) -> None:
+    # Given 4 agents with room for 3 each (12 seats) and 20 waiting conversations
+    team = committed(lambda: scenario.team("Corrida"))
+    agents = committed(lambda: _serving(scenario, [team], capacity=3, count=4))
+    conversations = committed(lambda: scenario.waiting(team, 20))
+    # When every agent takes three times while two dispatchers run, all at once
+    jobs: list[Callable[[], Any]] = [partial(_take, agent) for agent in agents for _ in range(3)]
+    jobs += [lambda: queue_dispatch(team.pk), lambda: queue_dispatch(team.pk)]
+    results = run_at_once(jobs)
+    # Then the 12 seats are filled, nobody beyond 3, nothing assigned twice, and the rest wait
+    load = Counter(agent for agent in owners(conversations).values() if agent is not None)
+    assert load == {agent.pk: 3 for agent in agents}
+    assert set(assigned_events(conversations).values()) == {1}
+    assert sorted(c for c, agent in owners(conversations).items() if agent is not None) == sorted(
+        c.pk for c in conversations[:12]
+    )
+    refusals = [result for result in results[:12] if isinstance(result, str)]
+    assert set(refusals) <= {"agent_full"}

@@ -393,6 +393,7 @@ def test_inactivity_timeout_closes_with_the_custom_message(
     assert not SurveyRequest.objects.filter(conversation=quiet).exists()
 
 
+@pytest.mark.req("6.5.44.6")
 def test_supervisor_moves_a_waiting_conversation_to_an_available_agent(
     desk: DeskFactory, django_capture_on_commit_callbacks: Commit
 ) -> None:

@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 from accounts.roles import Role
 from channels.models import Channel
 from channels.providers.whatsapp.simulator import WhatsAppSimulator, build_inbound_text
+from desk.errors import MessageRefused
 from desk.models import Conversation, Message, Origin
 from desk.services.outbound import message_send
 from routing.errors import BlockedWordsRefused
@@ -39,6 +40,7 @@ from tests.routing.conftest import actor_of
 pytestmark = pytest.mark.django_db
 
 Commit = Callable[..., AbstractContextManager[Any]]
+THANKS = "Obrigado pela sua avaliação! Ela nos ajuda a melhorar o atendimento."
 
 
 @pytest.fixture
@@ -130,6 +132,15 @@ def test_a_whatsapp_conversation_is_routed_served_closed_and_rated(
         survey = SurveyRequest.objects.get(conversation=conversation)
         assert (survey.agent_id, survey.score) == (ana.pk, 5)
         assert Message.objects.filter(conversation=conversation, text="5").count() == 1
+    # And she is thanked on the closed conversation: the thank-you reaches the provider
+    assert sent_texts(whatsapp_sim)[-1] == THANKS
+    assert sent_texts(whatsapp_sim).count(THANKS) == 1
+    with schema_context(tenant_alfa.schema_name):
+        thanks = Message.objects.get(conversation=conversation, text=THANKS)
+        # Accepted by the provider (WhatsApp reports "sent" later, by webhook)
+        assert (thanks.origin, thanks.status) == (Origin.SYSTEM, "queued")
+        assert thanks.provider_message_id and thanks.accepted_at is not None
+        assert Conversation.objects.get(pk=conversation.pk).status == "closed"
     # And a later question opens a new conversation, routed as usual
     citizen("Outra dúvida: e o ITBI?")
     with schema_context(tenant_alfa.schema_name):
@@ -188,3 +199,36 @@ def test_the_consoles_send_path_refuses_blocked_words(
             origin=Origin.BOT,
         )
         assert sent.pk is not None
+
+
+@pytest.mark.req("6.5.32")
+def test_only_the_surveys_system_messages_go_out_on_a_closed_conversation(
+    tenant_alfa: Tenant,
+    whatsapp_channel: Channel,
+    make_user: Any,
+    citizen: Callable[[str], None],
+    whatsapp_sim: WhatsAppSimulator,
+) -> None:
+    # Given a closed conversation
+    citizen("Preciso de ajuda")
+    with schema_context(tenant_alfa.schema_name):
+        conversation = Conversation.objects.get()
+        agent = make_user(tenant_alfa, Role.SUPERVISOR)
+        conversation_close(actor=actor_of(agent), conversation=conversation)
+        before = Message.objects.filter(conversation=conversation).count()
+
+        # When an agent, or the system outside the survey, writes on it: refused, nothing written
+        for actor, origin in ((actor_of(agent), None), (Actor.system("roteamento"), Origin.SYSTEM)):
+            with pytest.raises(MessageRefused) as refused:
+                message_send(actor=actor, conversation=conversation, text="Oi?", origin=origin)
+            assert refused.value.code == "conversation_closed"
+        # And a person cannot borrow the survey's way out
+        with pytest.raises(ValueError):
+            message_send(
+                actor=actor_of(agent),
+                conversation=conversation,
+                text="Oi?",
+                origin=Origin.SYSTEM,
+                after_close=True,
+            )
+        assert Message.objects.filter(conversation=conversation).count() == before
