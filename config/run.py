@@ -53,6 +53,8 @@ def serve(options: argparse.Namespace) -> int:
     for line in services.started:
         print(f"    {line}", flush=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Links in e-mails and the CSRF-trusted origins name the port the platform listens on.
+    os.environ.setdefault("PUBLIC_PORT", str(options.port))
     _step("compilando traduções")
     _manage("compile_catalogs")
     _step("aplicando migrações (público, modelo, órgãos)")
