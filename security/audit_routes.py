@@ -30,44 +30,8 @@ EXEMPT: dict[str, str] = {
     "public:accounts:api_token_revoke": _NO_ROLE_ON_CONTROL_PLANE,
 }
 
-_PENDING = "anterior à verificação de auditoria; responsável: %s"
-
 # Routes of other apps that existed when the check arrived, each waiting for its owner to add an
 # `@audits_route` test or an exemption in that app's audit_routes.py. The coverage test fails
 # when one of them is resolved and still listed, so this list only shrinks; regenerate it with
 # `manage.py audit_routes --pending`.
-NOT_YET_COVERED: dict[str, str] = {
-    "tenant:PATCH /api/routing/agents/<user_id>": _PENDING % "routing",
-    "tenant:PATCH /api/routing/teams/<team_id>": _PENDING % "routing",
-    "tenant:POST /api/routing/agents/<user_id>/logout": _PENDING % "routing",
-    "tenant:POST /api/routing/agents/me/available": _PENDING % "routing",
-    "tenant:POST /api/routing/agents/me/login": _PENDING % "routing",
-    "tenant:POST /api/routing/agents/me/logout": _PENDING % "routing",
-    "tenant:POST /api/routing/agents/me/pause": _PENDING % "routing",
-    "tenant:POST /api/routing/conversations/<conversation_id>/assign": _PENDING % "routing",
-    "tenant:POST /api/routing/conversations/<conversation_id>/close": _PENDING % "routing",
-    "tenant:POST /api/routing/conversations/<conversation_id>/invite": _PENDING % "routing",
-    "tenant:POST /api/routing/conversations/<conversation_id>/leave": _PENDING % "routing",
-    "tenant:POST /api/routing/conversations/<conversation_id>/messages": _PENDING % "routing",
-    "tenant:POST /api/routing/conversations/<conversation_id>/reopen": _PENDING % "routing",
-    "tenant:POST /api/routing/conversations/<conversation_id>/transfer": _PENDING % "routing",
-    "tenant:POST /api/routing/teams": _PENDING % "routing",
-    "tenant:PUT /api/routing/teams/<team_id>/members": _PENDING % "routing",
-    "tenant:agent:conversation_reply": _PENDING % "desk (console)",
-    "tenant:routing:agent_list": _PENDING % "routing",
-    "tenant:routing:canned_reply_delete": _PENDING % "routing",
-    "tenant:routing:canned_reply_edit": _PENDING % "routing",
-    "tenant:routing:canned_reply_list": _PENDING % "routing",
-    "tenant:routing:disposition_edit": _PENDING % "routing",
-    "tenant:routing:disposition_list": _PENDING % "routing",
-    "tenant:routing:holiday_delete": _PENDING % "routing",
-    "tenant:routing:holiday_list": _PENDING % "routing",
-    "tenant:routing:hours_delete": _PENDING % "routing",
-    "tenant:routing:hours_edit": _PENDING % "routing",
-    "tenant:routing:hours_list": _PENDING % "routing",
-    "tenant:routing:pause_reason_edit": _PENDING % "routing",
-    "tenant:routing:pause_reason_list": _PENDING % "routing",
-    "tenant:routing:team_edit": _PENDING % "routing",
-    "tenant:routing:team_list": _PENDING % "routing",
-    "tenant:routing:word_lists": _PENDING % "routing",
-}
+NOT_YET_COVERED: dict[str, str] = {}

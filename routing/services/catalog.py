@@ -246,6 +246,11 @@ def disposition_save(
     teams: Iterable[Team] = (),
 ) -> Disposition:
     with transaction.atomic():
+        teams_before = (
+            sorted(disposition.teams.values_list("pk", flat=True))
+            if disposition is not None and disposition.pk
+            else []
+        )
         saved = _save(
             actor=actor,
             instance=disposition or Disposition(),
@@ -256,6 +261,15 @@ def disposition_save(
             unique_field="name",
         )
         saved.teams.set(list(teams))
+        teams_after = sorted(saved.teams.values_list("pk", flat=True))
+        if teams_after != teams_before:
+            audit_record(
+                actor=actor,
+                action="routing.disposition.teams",
+                target=saved,
+                before={"teams": teams_before},
+                after={"teams": teams_after},
+            )
     return saved
 
 

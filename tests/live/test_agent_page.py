@@ -15,6 +15,8 @@ from channels.models import Channel
 from desk.models import Message
 from desk.services.teams import team_create
 from security.actors import Actor
+from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.api.fixtures import ConversationOf, team_member
 from tests.conftest import MakeUser, host_of
@@ -87,6 +89,7 @@ def test_who_may_reply(
     assert _outbound_by_people(tenant_alfa) == (["Resposta"] if allowed else [])
 
 
+@audits_route("tenant:agent:conversation_reply")
 @pytest.mark.parametrize("browser", [Role.AGENT], indirect=True)
 def test_an_agent_finds_the_conversation_in_the_queue_answers_and_it_becomes_theirs(
     browser: Client,
@@ -116,7 +119,14 @@ def test_an_agent_finds_the_conversation_in_the_queue_answers_and_it_becomes_the
     assert "Mensagem na fila de envio." in reply.content.decode()
     with schema_context(tenant_alfa.schema_name):
         sent = Message.objects.get(direction="out", sender_user_id__isnull=False)
+        audited = AuditEntry.objects.get(action="message.send")
     assert (sent.text, sent.origin, sent.status) == ("Claro, qual o seu CPF?", "agent", "sent")
+    assert (audited.actor_id, audited.via, audited.object_id, audited.object_repr) == (
+        sent.sender_user_id,
+        "web",
+        str(sent.pk),
+        conversation.protocol,
+    )
     thread = browser.get(f"/atendimento/{conversation.pk}/mensagens").content.decode()
     assert "Claro, qual o seu CPF?" in thread
     assert 'data-status="sent"' in thread

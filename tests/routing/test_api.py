@@ -26,6 +26,7 @@ from routing.services.lifecycle import conversation_close
 from routing.services.surveys import survey_answer_conversation
 from routing.services.words import word_list_set
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.routing.conftest import Api, DeskFactory, actor_of
 
@@ -102,6 +103,12 @@ def test_invalid_settings_are_refused_with_the_field(
     assert TeamSettings.objects.get(pk=team.pk).overflow_action == "none"
 
 
+@audits_route(
+    "tenant:PUT /api/routing/teams/<team_id>/members",
+    "tenant:POST /api/routing/agents/me/login",
+    "tenant:POST /api/routing/agents/me/pause",
+    "tenant:POST /api/routing/agents/me/available",
+)
 @pytest.mark.req("6.5.37.6")
 def test_members_and_agent_login_through_the_api(
     desk: DeskFactory, api_for: Callable[..., Api], django_capture_on_commit_callbacks: Commit
@@ -109,7 +116,8 @@ def test_members_and_agent_login_through_the_api(
     team = desk.team()
     agent = desk.user(Role.AGENT, name="Ana Souza")
     auditor = desk.user(Role.AUDITOR)
-    admin = api_for(desk.user(Role.ADMIN))
+    admin_user = desk.user(Role.ADMIN)
+    admin = api_for(admin_user)
     # An auditor cannot serve, so cannot be a member
     status, body = admin.call(
         "put", f"/teams/{team.pk}/members", {"user_ids": [agent.pk, auditor.pk]}
@@ -118,6 +126,13 @@ def test_members_and_agent_login_through_the_api(
     status, body = admin.call("put", f"/teams/{team.pk}/members", {"user_ids": [agent.pk]})
     assert status == 200
     assert [member["user_id"] for member in body] == [agent.pk]
+    members = AuditEntry.objects.get(action="team.members.set")
+    assert (members.actor_id, members.via, members.before, members.after) == (
+        admin_user.pk,
+        "api",
+        {"members": []},
+        {"members": [agent.pk]},
+    )
     # The agent logs in, pauses and comes back
     me = api_for(agent)
     status, body = me.call("post", "/agents/me/login", {"teams": [team.pk]})
@@ -153,6 +168,10 @@ def test_queue_shows_an_agent_only_their_teams(
     assert status == 404
 
 
+@audits_route(
+    "tenant:POST /api/routing/conversations/<conversation_id>/transfer",
+    "tenant:POST /api/routing/conversations/<conversation_id>/close",
+)
 @pytest.mark.req("6.5.58.8")
 @pytest.mark.req("6.5.29")
 def test_transfer_and_close_with_disposition_through_the_api(
@@ -190,8 +209,21 @@ def test_transfer_and_close_with_disposition_through_the_api(
         ("closed", None),
     ]
     assert events[2]["note"] == "Assunto de ITBI"
+    trail = AuditEntry.objects.filter(
+        action__in=["conversation.transfer", "conversation.close"]
+    ).order_by("id")
+    assert [(e.action, e.actor_id, e.via, e.after) for e in trail] == [
+        (
+            "conversation.transfer",
+            ana.pk,
+            "api",
+            {"agent": bruno.pk, "team": team.pk, "note": "Assunto de ITBI"},
+        ),
+        ("conversation.close", bruno.pk, "api", {"disposition": "ITBI", "note": "ok"}),
+    ]
 
 
+@audits_route("tenant:POST /api/routing/conversations/<conversation_id>/messages")
 @pytest.mark.req("6.5.55")
 def test_blocked_words_are_refused_with_the_reason_through_the_api(
     desk: DeskFactory, api_for: Callable[..., Api], django_capture_on_commit_callbacks: Commit
@@ -206,6 +238,7 @@ def test_blocked_words_are_refused_with_the_reason_through_the_api(
     status, body = me.call(
         "post", f"/conversations/{conversation.pk}/messages", {"text": "Que pergunta idiota"}
     )
+    assert not AuditEntry.objects.filter(action="message.send").exists()
     assert status == 400
     assert body == {
         "detail": "A mensagem não foi enviada porque contém palavras não permitidas: “idiota”.",
@@ -221,8 +254,16 @@ def test_blocked_words_are_refused_with_the_reason_through_the_api(
         "Ana:\nVou verificar para você.",
         "Ana Souza",
     )
+    sent = AuditEntry.objects.get(action="message.send")
+    assert (sent.actor_id, sent.via, sent.object_id, sent.object_repr) == (
+        ana.pk,
+        "api",
+        str(body["id"]),
+        conversation.protocol,
+    )
 
 
+@audits_route("tenant:POST /api/routing/conversations/<conversation_id>/assign")
 @pytest.mark.req("6.5.44.6")
 def test_supervisor_assigns_from_the_queue_through_the_api(
     desk: DeskFactory, api_for: Callable[..., Api]

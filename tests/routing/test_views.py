@@ -21,6 +21,7 @@ from routing.models import (
     TeamSettings,
 )
 from security.models import AuditEntry
+from security.route_audit import audits_route
 from tenants.models import Tenant
 from tests.routing.conftest import DeskFactory
 
@@ -67,6 +68,7 @@ def test_only_admins_open_the_routing_screens(
     assert client_for(alfa, user).get(path).status_code == expected
 
 
+@audits_route("tenant:routing:team_list", "tenant:routing:team_edit")
 def test_team_rules_and_members_are_saved(desk: DeskFactory, admin_client: Client) -> None:
     # Given a new team made on the screen
     response = admin_client.post("/roteamento/equipes/", {"name": "Ouvidoria"})
@@ -145,6 +147,7 @@ def test_an_overflow_team_is_required_when_overflow_goes_to_a_team(
     assert TeamSettings.objects.get(pk=team.pk).overflow_action == "none"
 
 
+@audits_route("tenant:routing:hours_list")
 @pytest.mark.req("6.5.34")
 def test_business_hours_group_with_weekly_hours(admin_client: Client) -> None:
     week = {f"day_{day}": "08:00-12:00, 13:00-18:00" for day in range(5)}
@@ -169,6 +172,11 @@ def test_business_hours_group_with_weekly_hours(admin_client: Client) -> None:
         (1, time(8), time(12)),
     ]
     assert group.intervals.count() == 11
+    assert list(
+        AuditEntry.objects.filter(action__startswith="routing.hours_group", object_id=str(group.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["routing.hours_group.create", "routing.hours_group.week"]
     response = admin_client.post(
         f"/roteamento/horarios/{group.pk}/", {"name": "Comercial", "day_0": "18:00-08:00"}
     )
@@ -177,6 +185,7 @@ def test_business_hours_group_with_weekly_hours(admin_client: Client) -> None:
     assert group.intervals.count() == 11
 
 
+@audits_route("tenant:routing:holiday_list")
 @pytest.mark.req("6.5.34")
 def test_municipal_holiday_added_and_national_ones_listed(admin_client: Client) -> None:
     response = admin_client.post(
@@ -191,10 +200,22 @@ def test_municipal_holiday_added_and_national_ones_listed(admin_client: Client) 
     assert response.status_code == 302
     holiday = Holiday.objects.get()
     assert (holiday.date, holiday.recurring) == (date(2026, 3, 19), True)
+    entry = AuditEntry.objects.get(action="routing.holiday.create")
+    assert (entry.object_id, entry.before, (entry.after or {})["name"]) == (
+        str(holiday.pk),
+        None,
+        "Aniversário da cidade",
+    )
     page = admin_client.get("/roteamento/feriados/?ano=2026").content.decode()
     assert "15/11/2026" in page and "Proclamação da República" in page
 
 
+@audits_route(
+    "tenant:routing:disposition_list",
+    "tenant:routing:canned_reply_list",
+    "tenant:routing:pause_reason_list",
+    "tenant:routing:pause_reason_edit",
+)
 @pytest.mark.req("6.5.29")
 @pytest.mark.req("6.5.37.1")
 @pytest.mark.req("6.5.58.14")
@@ -242,8 +263,20 @@ def test_dispositions_canned_replies_and_pause_reasons(
     assert (reason.auto_reply, reason.is_active) == ("{agente} volta às 14h.", False)
     entry = AuditEntry.objects.filter(action="routing.pause_reason.update").get()
     assert (entry.before or {})["auto_reply"] == "{agente} volta às 13h."
+    assert list(
+        AuditEntry.objects.filter(action__startswith="routing.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == [
+        "routing.disposition.create",
+        "routing.disposition.teams",
+        "routing.canned_reply.create",
+        "routing.pause_reason.create",
+        "routing.pause_reason.update",
+    ]
 
 
+@audits_route("tenant:routing:word_lists")
 @pytest.mark.req("6.5.54")
 @pytest.mark.req("6.5.55")
 def test_word_lists_are_saved_one_per_line(admin_client: Client) -> None:
@@ -258,14 +291,23 @@ def test_word_lists_are_saved_one_per_line(admin_client: Client) -> None:
         ("start_stop", "ok"),
         ("start_stop", "👍"),
     ]
+    assert AuditEntry.objects.filter(action="routing.words.set").count() == 2
 
 
+@audits_route("tenant:routing:agent_list")
 def test_agent_capacity_is_saved(desk: DeskFactory, admin_client: Client) -> None:
     agent = desk.agent(desk.team(), capacity=3)
     response = admin_client.post("/roteamento/atendentes/", {"user_id": agent.pk, "capacity": 6})
     assert response.status_code == 302
     assert User.objects.get(pk=agent.pk).agent_state.capacity == 6
+    entry = AuditEntry.objects.get(action="agent.capacity")
+    assert (entry.object_id, entry.before, entry.after) == (
+        str(agent.pk),
+        {"capacity": 3},
+        {"capacity": 6},
+    )
     response = admin_client.post(
         "/roteamento/atendentes/", {"user_id": agent.pk, "capacity": 0}, follow=True
     )
     assert User.objects.get(pk=agent.pk).agent_state.capacity == 6
+    assert AuditEntry.objects.filter(action="agent.capacity").count() == 1
