@@ -2,12 +2,15 @@
 
     make screenshots                                   # against a running `make run`
     python scripts/screenshots.py --base-url http://demo.localhost:8000
-    python scripts/screenshots.py --own-server --port 8123
+    python scripts/screenshots.py --own-server --port 8130
 
 Drives Debian's Chromium (/usr/bin/chromium) with Playwright, signs in with the demo tenant's
 published credentials (tenants/demo.py) and writes into docs/screenshots/:
 console.png, console-conversation.png (when the agent has a conversation), console-phone.png,
-monitor.png. With --own-server it starts `python -m config.run serve` on the given port (the
+monitor.png, the administrator's screens (contacts, team, channels, security, consumption),
+the supervisor's reports and dashboard, the control plane's dashboard and the public status
+page, each named after its screen (admin-*.png, supervisor-*.png, operator-*.png,
+status.png). With --own-server it starts `python -m config.run serve` on the given port (the
 same embedded or configured services as `make run`) and stops it at the end.
 """
 
@@ -39,6 +42,25 @@ CHROMIUM_ARGS = [
 ]
 AGENT = "atendente@demo.local"
 SUPERVISOR = "supervisor@demo.local"
+ADMIN = "admin@demo.local"
+OPERATOR = "operador@provedor.local"
+WIDE = {"width": 1440, "height": 900}
+# Plain server-rendered screens (no live stream), by who sees them: (file, path).
+SCREENS: dict[str, list[tuple[str, str]]] = {
+    ADMIN: [
+        ("admin-contacts.png", "/contatos/"),
+        ("admin-contact-import.png", "/contatos/importar/"),
+        ("admin-routing.png", "/roteamento/"),
+        ("admin-teams.png", "/roteamento/equipes/"),
+        ("admin-channels.png", "/canais/"),
+        ("admin-security.png", "/seguranca/"),
+        ("admin-consumption.png", "/consumo/"),
+    ],
+    SUPERVISOR: [
+        ("supervisor-reports.png", "/relatorios/"),
+        ("supervisor-dashboard.png", "/relatorios/painel/"),
+    ],
+}
 
 
 def _wait_for_port(
@@ -97,6 +119,19 @@ def _settled(page: Any) -> None:
     expect(page.locator("[data-live-state]")).not_to_have_text("", timeout=15_000)
 
 
+def _plain(page: Any, base_url: str, screens: list[tuple[str, str]], out: Path) -> list[Path]:
+    written: list[Path] = []
+    for name, path in screens:
+        response = page.goto(f"{base_url}{path}")
+        if response is None or response.status != 200:
+            status = response.status if response is not None else "sem resposta"
+            raise SystemExit(f"{path} respondeu {status}")
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(out / name), full_page=True)
+        written.append(out / name)
+    return written
+
+
 def take(base_url: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -135,6 +170,19 @@ def take(base_url: str, out: Path) -> list[Path]:
             _settled(supervisor)
             supervisor.screenshot(path=str(out / "monitor.png"), full_page=True)
             written.append(out / "monitor.png")
+            for email, screens in SCREENS.items():
+                page = _signed_in(browser, base_url, email, viewport=WIDE)
+                written.extend(_plain(page, base_url, screens, out))
+            public_url = base_url.replace("//demo.", "//", 1)
+            operator = _signed_in(browser, public_url, OPERATOR, viewport=WIDE)
+            written.extend(
+                _plain(
+                    operator,
+                    public_url,
+                    [("operator-dashboard.png", "/controle/painel/"), ("status.png", "/status/")],
+                    out,
+                )
+            )
         finally:
             browser.close()
     return written

@@ -55,4 +55,29 @@ class Command(BaseCommand):
                     user.set_password(DEMO_PASSWORD)
                     user.save(update_fields=["password"])
         call_command("seed_demo_channels", slug=slug, stdout=self.stdout)
+        with schema_context(tenant.schema_name):
+            _demo_agents_join_every_team(actor)
         self.stdout.write(self.style.SUCCESS("demo data ready"))
+
+
+def _demo_agents_join_every_team(actor: Actor) -> None:
+    """Agents see only their teams' conversations: the demo's agents and supervisor may join
+    every team, so a message sent from the simulator reaches them."""
+    from desk.models import Team
+    from routing.models import TeamMembership
+    from routing.services.teams import team_members_set
+
+    demo_emails = [email for email, _name, role, _label in DEMO_USERS if role != "auditor"]
+    serving = [
+        user
+        for user in User.objects.filter(email__in=demo_emails)
+        if user.has_perm("accounts.serve")
+    ]
+    for team in Team.objects.order_by("pk"):
+        current = set(TeamMembership.objects.filter(team=team).values_list("user_id", flat=True))
+        if {user.pk for user in serving} <= current:
+            continue
+        members = list(User.objects.filter(pk__in=current)) + [
+            user for user in serving if user.pk not in current
+        ]
+        team_members_set(actor=actor, team=team, users=members)
