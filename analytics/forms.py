@@ -57,7 +57,11 @@ class ReportForm(forms.Form):
             )
         for item in report.filters:
             if isinstance(item, IdFilter):
-                allowed = team_scope(user) if item.labels == "team" and user else None
+                allowed = (
+                    (team_scope(user) if item.labels == "team" else report_scope(user, "agent"))
+                    if item.labels in ("team", "agent") and user
+                    else None
+                )
                 self.fields[item.key] = forms.ChoiceField(
                     label=str(item.label),
                     required=False,

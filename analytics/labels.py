@@ -53,7 +53,8 @@ def labels_for(kind: str, ids: Iterable[int], *, viewer: Any = None) -> dict[int
 
 
 def choices_for(kind: str, allowed: frozenset[int] | None = None) -> list[tuple[str, str]]:
-    """The options of a channel or team filter (a supervisor's teams only)."""
+    """The options of a channel, team or agent filter (a supervisor's teams, or the agents of
+    those teams, only)."""
     if kind == "channel":
         return [
             (str(pk), name)
@@ -64,4 +65,9 @@ def choices_for(kind: str, allowed: frozenset[int] | None = None) -> list[tuple[
         if allowed is not None:
             teams = teams.filter(pk__in=allowed)
         return [(str(pk), name) for pk, name in teams.values_list("pk", "name")]
+    if kind == "agent":
+        people = User.objects.order_by("full_name", "pk")
+        if allowed is not None:
+            people = people.filter(pk__in=allowed)
+        return [(str(pk), name) for pk, name in people.values_list("pk", "full_name")]
     raise ValueError(f"unknown choice kind {kind!r}")

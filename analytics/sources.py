@@ -1,6 +1,7 @@
 """The export sources of analytics (docs/adr/0051): the audit log, messages, conversations
 opened, conversation state changes (with the waits, handlings and ratings they end), agent
-state changes and the usage ledger. They read other apps' models and never write them."""
+state changes, the usage ledger and the internal chat between users (who, to whom, when and
+the thread; never the text). They read other apps' models and never write them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from analytics.export import register_source
@@ -17,6 +19,7 @@ from billing.models import UsageRecord
 from desk.models import Conversation, Message
 from desk.models.messages import BillingKind, Direction, Origin
 from desk.services.metering import current_tenant_id
+from portal.models import InternalMessage
 from routing.models import AgentStatus, ConversationEvent, RoutingState
 from routing.models.conversations import EventKind as RoutingEventKind
 from security.models import AuditEntry
@@ -381,4 +384,72 @@ def usage_serialize(record: UsageRecord) -> list[Event]:
 
 USAGE_SOURCE = register_source(
     "billing.usage", queryset=_usage, serialize=usage_serialize, time_field="occurred_at"
+)
+
+
+# --- The internal chat between users (portal, 6.5.58.10) -----------------------------------
+
+# A chat thread: the messages two people exchange without a silence longer than this
+# (docs/analytics.md, "Conversas entre atendentes").
+CHAT_THREAD_GAP = timedelta(minutes=30)
+# Thread of recently serialized messages, by (schema, message id): a batch reads the messages
+# in id order, so the previous message of a pair was usually serialized just before.
+_chat_threads: dict[tuple[str, int], int] = {}
+_CHAT_THREADS_KEPT = 50_000
+
+
+def _chat_messages() -> QuerySet[InternalMessage]:
+    # Who, to whom and when: the text (and when it was read, which changes) never leave.
+    return InternalMessage.objects.only("id", "sender_id", "recipient_id", "created_at")
+
+
+def chat_thread_start(message: InternalMessage) -> int:
+    """The id of the first message of `message`'s thread: walking back through the pair's
+    earlier messages (time, then id) until a silence longer than CHAT_THREAD_GAP."""
+    schema = str(getattr(connection, "schema_name", ""))
+    first, first_at = message.pk, message.created_at
+    a, b = message.sender_id, message.recipient_id
+    earlier = (
+        InternalMessage.objects.filter(
+            Q(sender_id=a, recipient_id=b) | Q(sender_id=b, recipient_id=a)
+        )
+        .filter(Q(created_at__lt=first_at) | Q(created_at=first_at, pk__lt=first))
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "created_at")
+    )
+    for pk, at in earlier.iterator(chunk_size=200):
+        if first_at - at > CHAT_THREAD_GAP:
+            break
+        known = _chat_threads.get((schema, pk))
+        if known is not None:
+            first = known
+            break
+        first, first_at = pk, at
+    if len(_chat_threads) >= _CHAT_THREADS_KEPT:
+        _chat_threads.clear()
+    _chat_threads[(schema, message.pk)] = first
+    return first
+
+
+def chat_message_serialize(message: InternalMessage) -> list[Event]:
+    """One internal chat message: who sent it (from_agent_id, also the actor), to whom
+    (agent_id), when, and its thread. Not the text."""
+    return [
+        Event(
+            kind=EventKind.CHAT_MESSAGE,
+            event="chat",
+            occurred_at=message.created_at,
+            agent_id=message.recipient_id,
+            from_agent_id=message.sender_id,
+            actor_id=message.sender_id,
+            attributes={"thread": str(chat_thread_start(message))},
+        )
+    ]
+
+
+CHAT_SOURCE = register_source(
+    "portal.internal_messages",
+    queryset=_chat_messages,
+    serialize=chat_message_serialize,
+    time_field="created_at",
 )

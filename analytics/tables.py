@@ -42,6 +42,9 @@ class EventKind(StrEnum):
     SENTIMENT = "sentiment"  # score = -1..1 from the AI analysis
     FLOW_DATA = "flow.data"  # attributes = the data a flow captured
     USAGE = "usage"  # one metered usage record (quantity, amount at the unit price in force)
+    # One message of the internal chat between users (6.5.58.10): from_agent_id sent it to
+    # agent_id; attributes["thread"] = the id of the first message of its thread. Never the text.
+    CHAT_MESSAGE = "chat.message"
 
 
 @dataclass(frozen=True)

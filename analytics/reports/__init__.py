@@ -14,6 +14,7 @@ from analytics.reports.operations import (
     PauseReport,
     ProtocolReport,
     SatisfactionReport,
+    TransfersBetweenAgentsReport,
 )
 from analytics.reports.system_changes import SystemChangesReport
 
@@ -39,6 +40,7 @@ for _report in (
     ProtocolReport,
     SystemChangesReport,
     BetweenAgentsReport,
+    TransfersBetweenAgentsReport,
     SatisfactionReport,
     ConsumptionReport,
     CustomReport,

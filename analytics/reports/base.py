@@ -89,7 +89,7 @@ class IdFilter:
     key: str
     label: str | Promise
     column: str
-    labels: str  # "channel" or "team": where the choices come from
+    labels: str  # "channel", "team" or "agent": where the choices come from
 
 
 # The filters of 6.5.48.2 shared by the reports of conversations and messages.
@@ -146,6 +146,9 @@ class Report:
     # scoped (the audit log: supervisors cannot run it).
     scope_column: ClassVar[str] = ""
     scope_kind: ClassVar[str] = "team"  # "team" or "agent": what scope_column holds
+    # A row involving two people (a chat between agents) is in scope when any of these columns
+    # is among the allowed ids; empty: scope_column alone decides.
+    scope_columns: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -208,20 +211,28 @@ class Report:
         }
         if self.where:
             conditions.append(f"({self.where})")
-        for item in self.filters:
-            if item.key not in self.filter_values:
-                continue
-            value = self.filter_values[item.key]
-            if isinstance(item, IdFilter):
-                conditions.append(f"{item.column} = {{filter_{item.key}:UInt64}}")
-                parameters[f"filter_{item.key}"] = int(value) if value.isdigit() else 0
-            else:
-                conditions.append(f"{item.column} = {{filter_{item.key}:String}}")
-                parameters[f"filter_{item.key}"] = value
+        conditions.extend(
+            self._filter_condition(item, self.filter_values[item.key], parameters)
+            for item in self.filters
+            if item.key in self.filter_values
+        )
         if self.scope is not None:
-            conditions.append(f"{self.scope_column} IN {{scope:Array(UInt64)}}")
+            columns = self.scope_columns or (self.scope_column,)
+            conditions.append(
+                "(" + " OR ".join(f"{c} IN {{scope:Array(UInt64)}}" for c in columns) + ")"
+            )
             parameters["scope"] = sorted(self.scope)
         return " AND ".join(conditions), parameters
+
+    def _filter_condition(
+        self, item: TextFilter | IdFilter, value: str, parameters: dict[str, Any]
+    ) -> str:
+        """The condition of one chosen filter; its value goes into `parameters`."""
+        if isinstance(item, IdFilter):
+            parameters[f"filter_{item.key}"] = int(value) if value.isdigit() else 0
+            return f"{item.column} = {{filter_{item.key}:UInt64}}"
+        parameters[f"filter_{item.key}"] = value
+        return f"{item.column} = {{filter_{item.key}:String}}"
 
     def query(self) -> Query:
         where, parameters = self._where()

@@ -1,5 +1,6 @@
 """The reports of the operation (6.5.48.3-8, 11, 12) and of consumption, all read from
-`events` (analytics/tables.py). TMA and TME are defined in docs/analytics.md:
+`events` (analytics/tables.py); 6.5.48.11 reads the internal chat (`chat.message`) and, as a
+second report, the transfers and invitations between agents. TMA and TME are defined in docs/analytics.md:
 
 - a *wait* (`conversation.wait`) runs from the event that put a conversation in a team's queue
   to the first event in another state; TME averages the waits that ended with an agent
@@ -13,6 +14,8 @@ Every report filters by period (São Paulo days), channel and team where its row
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from analytics.reports.base import (
@@ -20,10 +23,12 @@ from analytics.reports.base import (
     PERIOD,
     TEAM_FILTER,
     Dimension,
+    IdFilter,
     Measure,
     Report,
     TextFilter,
 )
+from routing.models import TeamMembership
 
 MESSAGE = "kind = 'message'"
 OPENED = "kind = 'conversation.opened'"
@@ -305,13 +310,78 @@ class ProtocolReport(Report):
     )
 
 
+CHAT = "kind = 'chat.message'"
+# A pair of people, whoever wrote: the one created first, then the other.
+PAIR_FIRST = "least(from_agent_id, agent_id)"
+PAIR_SECOND = "greatest(from_agent_id, agent_id)"
+
+
 class BetweenAgentsReport(Report):
-    """6.5.48.11: conversations passed from one agent to another (transfers) or shared with
-    another (invitations)."""
+    """6.5.48.11: the internal chat between agents (6.5.58.10), per pair of people: how many
+    threads and messages they exchanged. A thread is the messages of a pair without a silence
+    longer than 30 minutes (analytics/sources.py CHAT_THREAD_GAP); it counts in every day it
+    has a message in, and once in the totals. The text of the messages is never exported."""
 
     slug = "entre-agentes"
     requirement = "6.5.48.11"
     title = _("Conversas entre atendentes")
+    description = _(
+        "Conversas pelo chat interno entre dois atendentes (ou outros usuários): quantas "
+        "conversas e mensagens cada par trocou. Uma conversa reúne as mensagens dos dois sem "
+        "intervalo maior que 30 minutos. O texto das mensagens não entra no relatório."
+    )
+    capabilities = ("view_reports",)
+    table = "events"
+    where = CHAT
+    scope_column = "agent_id"
+    scope_kind = "agent"
+    # A supervisor sees the pairs in which at least one is an agent of their teams.
+    scope_columns = ("from_agent_id", "agent_id")
+    dimensions = (
+        PERIOD,
+        Dimension(
+            key="atendente",
+            label=_("Atendente"),
+            kind="text",
+            expression=PAIR_FIRST,
+            labels="agent",
+        ),
+        Dimension(key="com", label=_("Com"), kind="text", expression=PAIR_SECOND, labels="agent"),
+    )
+    measures = (
+        Measure(
+            key="conversas",
+            label=_("Conversas"),
+            kind="int",
+            expression="uniqExact(attributes['thread'])",
+        ),
+        Measure(key="mensagens", label=_("Mensagens"), kind="int", expression="count()"),
+    )
+    filters = (
+        # Pairs in which one of the two is a member of the team, or is this person.
+        IdFilter(key="equipe", label=_("Equipe"), column="", labels="team"),
+        IdFilter(key="atendente", label=_("Atendente"), column="", labels="agent"),
+    )
+
+    def _filter_condition(
+        self, item: TextFilter | IdFilter, value: str, parameters: dict[str, Any]
+    ) -> str:
+        name = f"filter_{item.key}"
+        if item.key == "equipe":
+            members = TeamMembership.objects.filter(team_id=int(value) if value.isdigit() else 0)
+            parameters[name] = sorted(members.values_list("user_id", flat=True))
+            return f"(from_agent_id IN {{{name}:Array(UInt64)}} OR agent_id IN {{{name}:Array(UInt64)}})"
+        parameters[name] = int(value) if value.isdigit() else 0
+        return f"(from_agent_id = {{{name}:UInt64}} OR agent_id = {{{name}:UInt64}})"
+
+
+class TransfersBetweenAgentsReport(Report):
+    """6.5.48.11, second part: conversations with citizens passed from one agent to another
+    (transfers) or shared with another (invitations)."""
+
+    slug = "entre-agentes-transferencias"
+    requirement = "6.5.48.11"
+    title = _("Transferências e convites entre atendentes")
     description = _(
         "Atendimentos transferidos de um atendente para outro e convites para participar, "
         "por quem passou e quem recebeu."

@@ -24,6 +24,15 @@ Pauses: Ana "Almoço" 10/03 12:00-13:00 (60 min) and "Café" 15:00-15:10 (ended 
 10 min); Bruno "Almoço" 11/03 12:00-12:30 (30 min).
 
 Usage ledger: one record per message, as metering writes it.
+
+Internal chat (6.5.58.10; a thread = a pair's messages without a silence over 30 min):
+T1 Ana→Bruno 10/03 09:15, Bruno→Ana 09:16, Ana→Bruno 09:40 (24 min later: same thread);
+T2 Ana→Bruno 10/03 14:00 (4 h 20 min later: a new thread);
+T3 Carla→Ana 10/03 23:50, Ana→Carla 11/03 00:10 (São Paulo midnight between them; 20 min);
+T4 Bruno→Carla 11/03 11:00.
+Per pair in March: Ana/Bruno 2 threads, 4 messages; Ana/Carla 1 and 2; Bruno/Carla 1 and 1;
+total 4 threads, 7 messages. By day: 10/03 Ana/Bruno 2/4, Ana/Carla 1/1; 11/03 Ana/Carla
+1/1, Bruno/Carla 1/1 (T3 counts on both days).
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ from billing.services import usage_record
 from channels.models import Channel, ChannelType
 from desk.models import Contact, ContactIdentity, Conversation, Message, Team
 from desk.services.conversations import _next_conversation_id, protocol_format
+from portal.models import InternalMessage
 from routing.models import ConversationEvent, Disposition, RoutingState, TeamMembership
 from security.actors import Actor
 from security.audit import audit_record
@@ -46,6 +56,8 @@ from security.models import AuditEntry
 from tenants.models import Tenant
 
 SAO_PAULO_OFFSET = timedelta(hours=3)
+# Every internal chat message says this: it must never reach ClickHouse.
+CHAT_TEXT = "Bruno, o CPF do cidadão é 123.456.789-09"
 
 
 def sp(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -307,4 +319,17 @@ def dataset_build(tenant: Tenant) -> Dataset:
         _agent_change(bruno, sp(11, 8), "agent.login", "offline", "available", teams=[health.pk])
         _agent_change(bruno, sp(11, 12), "agent.pause", "available", "paused", reason="Almoço")
         _agent_change(bruno, sp(11, 12, 30), "agent.available", "paused", "available")
+
+        for sender, recipient, at in (
+            (ana, bruno, sp(10, 9, 15)),
+            (bruno, ana, sp(10, 9, 16)),
+            (ana, bruno, sp(10, 9, 40)),
+            (ana, bruno, sp(10, 14)),
+            (carla, ana, sp(10, 23, 50)),
+            (ana, carla, sp(11, 0, 10)),
+            (bruno, carla, sp(11, 11)),
+        ):
+            InternalMessage.objects.create(
+                sender=sender, recipient=recipient, text=CHAT_TEXT, created_at=at
+            )
     return data

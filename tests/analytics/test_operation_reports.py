@@ -23,10 +23,11 @@ from analytics.export import tenant_export
 from analytics.reports import report_get
 from analytics.reports.base import Granularity, Period, Report, ReportResult
 from analytics.scoping import report_scope
+from desk.models import Team
 from routing.models import TeamMembership
 from security.models import AuditEntry
 from tests.analytics.conftest import MakeTenant
-from tests.analytics.dataset import Dataset, dataset_build
+from tests.analytics.dataset import CHAT_TEXT, Dataset, dataset_build
 
 pytestmark = pytest.mark.django_db
 
@@ -218,9 +219,140 @@ def test_by_protocol_masks_contacts_for_who_may_not_see_them(data: Dataset) -> N
 
 
 @pytest.mark.req("6.5.48.11")
-def test_conversations_between_agents(data: Dataset) -> None:
-    result = run(data, "entre-agentes", dimensions=["de", "para", "tipo"])
+def test_conversations_between_agents_per_pair(data: Dataset) -> None:
+    # Threads and messages of the internal chat, per pair, whoever wrote (dataset.py)
+    result = run(data, "entre-agentes", dimensions=["atendente", "com"])
+    assert result.rows == [
+        ("Ana Souza", "Bruno Souza", 2, 4),
+        ("Ana Souza", "Carla Souza", 1, 2),
+        ("Bruno Souza", "Carla Souza", 1, 1),
+    ]
+    assert result.totals == {"conversas": 4, "mensagens": 7}
+
+
+@pytest.mark.req("6.5.48.11")
+def test_conversations_between_agents_per_day_in_sao_paulo(data: Dataset) -> None:
+    # T3 runs from 23:50 on 10/03 to 00:10 on 11/03 (São Paulo): it counts on both days,
+    # and once in the totals
+    result = run(data, "entre-agentes")
+    assert result.rows == [
+        (date(2026, 3, 10), "Ana Souza", "Bruno Souza", 2, 4),
+        (date(2026, 3, 10), "Ana Souza", "Carla Souza", 1, 1),
+        (date(2026, 3, 11), "Ana Souza", "Carla Souza", 1, 1),
+        (date(2026, 3, 11), "Bruno Souza", "Carla Souza", 1, 1),
+    ]
+    assert result.totals == {"conversas": 4, "mensagens": 7}
+    only_11 = run(data, "entre-agentes", period=Period(date(2026, 3, 11), date(2026, 3, 11)))
+    assert only_11.totals == {"conversas": 2, "mensagens": 2}
+    by_month = run(data, "entre-agentes", dimensions=["periodo"], granularity=Granularity.MONTH)
+    assert by_month.rows == [(date(2026, 3, 1), 4, 7)]
+
+
+@pytest.mark.req("6.5.48.11")
+def test_conversations_between_agents_filters(data: Dataset) -> None:
+    bruno = data.agents["Bruno"].pk
+    taxes = data.teams["Tributos"].pk
+    # One person: every pair they are in (their own view, per counterpart)
+    result = run(
+        data, "entre-agentes", dimensions=["atendente", "com"], filters={"atendente": str(bruno)}
+    )
+    assert result.rows == [("Ana Souza", "Bruno Souza", 2, 4), ("Bruno Souza", "Carla Souza", 1, 1)]
+    assert result.totals == {"conversas": 3, "mensagens": 5}
+    # One team: the pairs with one of its members (Carla)
+    result = run(
+        data, "entre-agentes", dimensions=["atendente", "com"], filters={"equipe": str(taxes)}
+    )
+    assert result.rows == [("Ana Souza", "Carla Souza", 1, 2), ("Bruno Souza", "Carla Souza", 1, 1)]
+    # A team with nobody in it: nothing
+    with schema_context(data.tenant.schema_name):
+        empty = Team.objects.create(name="Vazia")
+    assert run(data, "entre-agentes", filters={"equipe": str(empty.pk)}).totals == {
+        "conversas": 0,
+        "mensagens": 0,
+    }
+
+
+@pytest.mark.req("6.5.48.11")
+def test_conversations_between_agents_by_role(data: Dataset) -> None:
+    # A supervisor of Tributos sees the pairs with Carla; of Saúde, every pair (Ana or Bruno
+    # is in each); an auditor every pair; a supervisor of no team nothing
+    taxes = person(data, Role.SUPERVISOR, "sup-t@pm.gov.br", teams=("Tributos",))
+    health = person(data, Role.SUPERVISOR, "sup-s@pm.gov.br", teams=("Saúde",))
+    auditor = person(data, Role.AUDITOR, "aud@pm.gov.br")
+    lonely = person(data, Role.SUPERVISOR, "sozinho@pm.gov.br")
+    dims = ["atendente", "com"]
+    assert run(data, "entre-agentes", dimensions=dims, viewer=taxes).rows == [
+        ("Ana Souza", "Carla Souza", 1, 2),
+        ("Bruno Souza", "Carla Souza", 1, 1),
+    ]
+    assert run(data, "entre-agentes", dimensions=dims, viewer=taxes).totals == {
+        "conversas": 2,
+        "mensagens": 3,
+    }
+    assert run(data, "entre-agentes", dimensions=dims, viewer=health).totals["mensagens"] == 7
+    assert len(run(data, "entre-agentes", dimensions=dims, viewer=auditor).rows) == 3
+    assert run(data, "entre-agentes", viewer=lonely).rows == []
+    # Filtering by an agent of another team (Ana) still shows only the pairs with Carla
+    result = run(
+        data,
+        "entre-agentes",
+        dimensions=dims,
+        viewer=taxes,
+        filters={"atendente": str(data.agents["Ana"].pk)},
+    )
+    assert result.rows == [("Ana Souza", "Carla Souza", 1, 2)]
+
+
+@pytest.mark.req("6.5.48.11")
+def test_transfers_and_invitations_between_agents(data: Dataset) -> None:
+    result = run(data, "entre-agentes-transferencias", dimensions=["de", "para", "tipo"])
     assert result.rows == [("Ana Souza", "Bruno Souza", "Transferência", 1, 1)]
+
+
+@pytest.mark.req("6.5.48.11")
+def test_conversations_between_agents_screen_and_files(
+    data: Dataset, client_for: Callable[..., Client], tmp_path: Path
+) -> None:
+    supervisor = person(data, Role.SUPERVISOR, "sup@pm.gov.br", teams=("Tributos",))
+    client = client_for(data.tenant, supervisor)
+    base = f"/relatorios/entre-agentes/?{QUERY}&dimensoes=atendente&dimensoes=com"
+
+    page = client.get(base)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Carla Souza" in html
+    assert CHAT_TEXT not in html
+    # The person filter offers the agents of the supervisor's teams only
+    assert 'name="atendente"' in html
+    options = html.split('name="atendente"', 1)[1].split("</select>", 1)[0]
+    assert "Carla Souza" in options and "Ana Souza" not in options
+
+    response = client.get(f"{base}&formato=csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows == [
+        ["Atendente", "Com", "Conversas", "Mensagens"],
+        ["Ana Souza", "Carla Souza", "1", "2"],
+        ["Bruno Souza", "Carla Souza", "1", "1"],
+        ["Total", "", "2", "3"],
+    ]
+
+    response = client.get(f"{base}&formato=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[1:] == [
+        ["Ana Souza", "Carla Souza", 1, 2],
+        ["Bruno Souza", "Carla Souza", 1, 1],
+        ["Total", None, 2, 3],
+    ]
+
+    carla = data.agents["Carla"].pk
+    response = client.get(f"{base}&formato=pdf&atendente={carla}")
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content, tmp_path)
+    assert "Conversas entre atendentes" in text
+    assert "Atendente: Carla Souza" in text
+    line = next(line for line in text.splitlines() if "Bruno Souza" in line)
+    assert line.split()[-2:] == ["1", "1"]
 
 
 @pytest.mark.req("6.5.48.12")

@@ -12,11 +12,12 @@ import pytest
 from clickhouse_connect.driver.client import Client
 from django_tenants.utils import schema_context
 
-from analytics import export
+from analytics import export, sources
 from analytics.export import tenant_export
 from analytics.services import tenant_rebuild
 from billing.models import UsageRecord
 from desk.models import Message
+from portal.models import InternalMessage
 from routing.models import ConversationEvent
 from security.actors import Actor
 from tenants.models import Tenant
@@ -29,6 +30,7 @@ SOURCES = [
     "billing.usage",
     "desk.conversations",
     "desk.messages",
+    "portal.internal_messages",
     "routing.agent_states",
     "routing.events",
 ]
@@ -48,6 +50,7 @@ def kinds(ch: Client, tenant: Tenant, *, final: bool = True) -> dict[str, int]:
 EXPECTED_KINDS = {
     "agent.pause": 3,
     "agent.state": 8,
+    "chat.message": 7,
     "conversation.assigned": 4,
     "conversation.closed": 3,
     "conversation.handling": 5,
@@ -196,6 +199,31 @@ def test_rows_carry_what_reports_need(data: Dataset, ch: Client) -> None:
         0,
         1,
     )
+    # Internal chat: who wrote to whom and the thread (its first message); never the text
+    with schema_context(tenant.schema_name):
+        first = {
+            (m.sender_id, m.recipient_id, m.created_at): m.pk for m in InternalMessage.objects.all()
+        }
+    t1 = first[(ana, bruno, sp(10, 9, 15))]
+    t2 = first[(ana, bruno, sp(10, 14))]
+    t3 = first[(carla, ana, sp(10, 23, 50))]
+    t4 = first[(bruno, carla, sp(11, 11))]
+    assert rows("chat.message", "from_agent_id, agent_id, actor_id, attributes, team_id") == [
+        (ana, bruno, ana, {"thread": str(t1)}, 0),
+        (bruno, ana, bruno, {"thread": str(t1)}, 0),
+        (ana, bruno, ana, {"thread": str(t1)}, 0),
+        (ana, bruno, ana, {"thread": str(t2)}, 0),
+        (carla, ana, carla, {"thread": str(t3)}, 0),
+        (ana, carla, ana, {"thread": str(t3)}, 0),
+        (bruno, carla, bruno, {"thread": str(t4)}, 0),
+    ]
+    leaked = ch.query(
+        "SELECT count() FROM events WHERE tenant_id = {t:UInt64} AND (position(protocol, "
+        "{x:String}) > 0 OR position(reason, {x:String}) > 0 OR "
+        "arrayExists(v -> position(v, {x:String}) > 0, mapValues(attributes)))",
+        parameters={"t": tenant.pk, "x": "123.456.789"},
+    ).result_rows[0][0]
+    assert leaked == 0
     # Times are the events' own (UTC), so the late-evening conversation is 11/03 in UTC
     assert rows("conversation.opened", "toString(occurred_at)")[1] == (
         sp(10, 23, 30).strftime("%Y-%m-%d %H:%M:%S.000000"),
@@ -226,7 +254,9 @@ def test_rebuild_gives_the_same_rows(data: Dataset, ch: Client) -> None:
     before = snapshot()
     assert len(before) == sum(EXPECTED_KINDS.values())
 
-    # When the tenant's analytics are rebuilt from PostgreSQL
+    # When the tenant's analytics are rebuilt from PostgreSQL (chat threads worked out again,
+    # not remembered from the first export)
+    sources._chat_threads.clear()
     result = tenant_rebuild(tenant=tenant, actor=Actor.command("tests"))
 
     # Then every row is the same, and nothing is doubled
@@ -234,3 +264,28 @@ def test_rebuild_gives_the_same_rows(data: Dataset, ch: Client) -> None:
     assert result.rows["desk.messages"] == 14
     assert result.rows["routing.events"] == 14
     assert result.rows["billing.usage"] == 14
+    assert result.rows["portal.internal_messages"] == 7
+
+
+@pytest.mark.req("6.5.48.11")
+def test_chat_threads_are_worked_out_from_postgres_alone(data: Dataset) -> None:
+    # Given nothing remembered from an earlier export
+    sources._chat_threads.clear()
+    ana, bruno, carla = (data.agents[name] for name in ("Ana", "Bruno", "Carla"))
+    with schema_context(data.tenant.schema_name):
+        by_time = {m.created_at: m for m in InternalMessage.objects.all()}
+
+        # When the thread of each message is asked for, latest first (no earlier one known)
+        starts = {
+            at: sources.chat_thread_start(by_time[at]) for at in sorted(by_time, reverse=True)
+        }
+
+    # Then a thread runs back to the first message after a silence over 30 minutes
+    t1, t2, t3 = (by_time[sp(10, 9, 15)], by_time[sp(10, 14)], by_time[sp(10, 23, 50)])
+    assert (t1.sender_id, t2.sender_id, t3.sender_id) == (ana.pk, ana.pk, carla.pk)
+    assert starts[sp(10, 9, 40)] == t1.pk  # two steps back: 09:40 → 09:16 → 09:15
+    assert starts[sp(10, 9, 16)] == t1.pk
+    assert starts[sp(10, 14)] == t2.pk  # 4 h 20 min after 09:40
+    assert starts[sp(11, 0, 10)] == t3.pk  # across São Paulo midnight
+    assert starts[sp(11, 11)] == by_time[sp(11, 11)].pk  # Bruno and Carla had not talked
+    assert by_time[sp(11, 11)].sender_id == bruno.pk
