@@ -21,15 +21,24 @@ $(STAMP): pyproject.toml uv.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# Front-end packages the tests need (axe-core for the accessibility checks), from npm, pinned.
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the browser tests"; exit 1; }
+	@echo "==> installing test packages from npm into node_modules"
+	@npm ci --silent --no-audit --no-fund
+	@touch $@
+
 .PHONY: install
-install: $(STAMP) ## Install the locked dependencies into .venv
+install: $(STAMP) $(NODE_STAMP) ## Install the locked dependencies into .venv and node_modules
 
 .PHONY: run
 run: $(STAMP) ## Run the platform with its demo tenant (embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset)
 	$(PY) -m config.run serve $(RUN_ARGS)
 
 .PHONY: test
-test: $(STAMP) ## Run the whole test suite against real PostgreSQL and Redis
+test: $(STAMP) $(NODE_STAMP) ## Run the whole test suite against real PostgreSQL and Redis
 	$(PY) -m config.run test -- $(PYTEST_ARGS)
 
 .PHONY: lint
