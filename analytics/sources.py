@@ -1,7 +1,7 @@
 """The export sources of analytics (docs/adr/0051): the audit log, messages, conversations
 opened, conversation state changes (with the waits, handlings and ratings they end), agent
-state changes, the usage ledger and the internal chat between users (who, to whom, when and
-the thread; never the text). They read other apps' models and never write them."""
+state changes, the usage ledger, the internal chat between users (who, to whom, when and
+the thread; never the text) and the data captured in conversations (6.5.48.10). They read other apps' models and never write them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from analytics.export import register_source
 from analytics.tables import AUDIT_EVENTS, AuditEvent, Event, EventKind
 from billing.models import UsageRecord
-from desk.models import Conversation, Message
+from desk.models import CapturedData, Conversation, Message
 from desk.models.messages import BillingKind, Direction, Origin
 from desk.services.metering import current_tenant_id
 from portal.models import InternalMessage
@@ -452,4 +452,57 @@ CHAT_SOURCE = register_source(
     queryset=_chat_messages,
     serialize=chat_message_serialize,
     time_field="created_at",
+)
+
+
+# --- Data captured in conversations (desk, 6.5.48.10) --------------------------------------
+
+
+def _captured_data() -> QuerySet[CapturedData]:
+    return CapturedData.objects.select_related("conversation", "conversation__channel").only(
+        "id",
+        "captured_at",
+        "key",
+        "label",
+        "value",
+        "source",
+        "captured_by_id",
+        "conversation_id",
+        "conversation__protocol",
+        "conversation__contact_id",
+        "conversation__team_id",
+        "conversation__channel_id",
+        "conversation__channel__type",
+    )
+
+
+def captured_data_serialize(row: CapturedData) -> list[Event]:
+    """One value recorded for a key of a conversation (by a flow, an agent or the API): the
+    key, its label and the value in `attributes`, the source in `origin`, who recorded it in
+    `actor_id`. A key recorded again is another row; the report takes the latest. The team is
+    the conversation's when the row is exported (seconds after it was written)."""
+    conversation = row.conversation
+    return [
+        Event(
+            kind=EventKind.FLOW_DATA,
+            event="captured",
+            occurred_at=row.captured_at,
+            conversation_id=row.conversation_id,
+            protocol=conversation.protocol,
+            contact_id=conversation.contact_id,
+            channel_id=conversation.channel_id,
+            channel_type=conversation.channel.type,
+            team_id=conversation.team_id or 0,
+            actor_id=row.captured_by_id or 0,
+            origin=row.source,
+            attributes={"key": row.key, "label": row.label, "value": row.value},
+        )
+    ]
+
+
+CAPTURED_DATA_SOURCE = register_source(
+    "desk.captured_data",
+    queryset=_captured_data,
+    serialize=captured_data_serialize,
+    time_field="captured_at",
 )

@@ -40,7 +40,9 @@ class EventKind(StrEnum):
     AGENT_PAUSE = "agent.pause"  # one pause, at its end: duration_ms, reason = pause reason
     CSAT = "csat"  # score = the citizen's rating
     SENTIMENT = "sentiment"  # score = -1..1 from the AI analysis
-    FLOW_DATA = "flow.data"  # attributes = the data a flow captured
+    # A value recorded for a key of a conversation (6.5.48.10): attributes key, label, value;
+    # origin = who captured it (flow, agent, api); actor_id = the user, 0 for a flow.
+    FLOW_DATA = "flow.data"
     USAGE = "usage"  # one metered usage record (quantity, amount at the unit price in force)
     # One message of the internal chat between users (6.5.58.10): from_agent_id sent it to
     # agent_id; attributes["thread"] = the id of the first message of its thread. Never the text.

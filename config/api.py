@@ -16,6 +16,7 @@ from controlplane.api import router as tenants_router
 from controlplane.status_api import router as status_router
 from core.api import SessionAuth, TokenAuth, install_error_handlers
 from desk.api import router as desk_router
+from desk.captured_api import router as captured_data_router
 from privacy.api import router as privacy_router
 from push.api import router as push_router
 from routing.api import router as routing_router
@@ -56,6 +57,7 @@ def build_tenant_api() -> NinjaAPI:
     api.add_router("/relatorios", reports_router)
     api.add_router("/", users_router)
     api.add_router("/", desk_router)
+    api.add_router("/", captured_data_router)
     api.add_router("/", channels_router)
     api.add_router("/routing", routing_router)
     api.add_router("/", contact_history_router)

@@ -17,7 +17,8 @@ its next load. So `publish` never raises, and services call it only after commit
 (`publish_on_commit`), never from inside an open transaction.
 
 Event types published by the pipeline: `conversation.created`, `conversation.updated`,
-`message.created`, `message.status`, `message.media`, `webchat.message`.
+`message.created`, `message.status`, `message.media`, `webchat.message`; by
+desk.services.captured_data, `conversation.data` (a field recorded, without its value).
 """
 
 from __future__ import annotations

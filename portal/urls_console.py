@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import chat, console, session, start
+from portal.views import captured, chat, console, session, start
 
 app_name = "portal_console"
 
@@ -39,4 +39,5 @@ urlpatterns = [
     path("c/<int:conversation_id>/transferir", console.transfer, name="transfer"),
     path("c/<int:conversation_id>/convidar", console.invite, name="invite"),
     path("c/<int:conversation_id>/encerrar", console.close, name="close"),
+    path("c/<int:conversation_id>/dados", captured.captured_data_save, name="captured_data"),
 ]

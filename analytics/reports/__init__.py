@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analytics.reports.base import Report
+from analytics.reports.captured_data import CapturedDataReport
 from analytics.reports.custom import CustomReport
 from analytics.reports.operations import (
     AgentReport,
@@ -39,6 +40,7 @@ for _report in (
     DispositionReport,
     ProtocolReport,
     SystemChangesReport,
+    CapturedDataReport,
     BetweenAgentsReport,
     TransfersBetweenAgentsReport,
     SatisfactionReport,

@@ -1,5 +1,6 @@
 """Desk models, one module per concept; import them from here."""
 
+from desk.models.captured_data import CapturedData, CaptureSource
 from desk.models.contact_imports import (
     ContactImport,
     ContactTeamAccess,
@@ -23,6 +24,8 @@ from desk.models.teams import Team
 
 __all__ = [
     "BillingKind",
+    "CaptureSource",
+    "CapturedData",
     "Contact",
     "ContactIdentity",
     "ContactImport",

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import User
 from core.permissions import capability_required, has_capability
+from desk.captured_selectors import captured_data_list
 from desk.models import Contact, Conversation, Message
 from desk.services.directory import contact_update
 from desk.services.media import media_file_store, media_link_token
@@ -118,6 +119,7 @@ def _conversation_context(request: HttpRequest, conversation: Conversation) -> d
         "routing": routing,
         "thread": _with_media_links(list(selectors.thread(conversation))),
         "notes": selectors.handover_notes(conversation),
+        "captured": list(captured_data_list(conversation=conversation)),  # 6.5.48.10
         "max_length": MAX_TEXT_LENGTH,
         "can_write": writes and conversation.is_open,
         "can_handle": handles and conversation.is_open,

@@ -33,6 +33,14 @@ T4 Bruno→Carla 11/03 11:00.
 Per pair in March: Ana/Bruno 2 threads, 4 messages; Ana/Carla 1 and 2; Bruno/Carla 1 and 1;
 total 4 threads, 7 messages. By day: 10/03 Ana/Bruno 2/4, Ana/Carla 1/1; 11/03 Ana/Carla
 1/1, Bruno/Carla 1/1 (T3 counts on both days).
+
+Data captured in conversations (6.5.48.10; the latest value of a field wins):
+C1 bairro "Centro" (flow 10/03 09:01), tipo_solicitacao "Consulta" (Ana 09:05), bairro
+    "Jardim América" (Ana 09:20, corrects the flow's);
+C2 bairro "Centro" (flow 10/03 23:31), telefone_contato "(11) 98765-4321" (flow 23:32);
+C3 bairro "Centro" (flow 11/03 10:01), tipo_solicitacao "Consulta" (api 11/03 10:30).
+In March: bairro/Centro 2 conversations (C2, C3), bairro/Jardim América 1 (C1, 2 recordings),
+telefone_contato 1, tipo_solicitacao/Consulta 2; 3 conversations, 7 recordings.
 """
 
 from __future__ import annotations
@@ -46,7 +54,14 @@ from accounts.models import User
 from accounts.roles import Role
 from billing.services import usage_record
 from channels.models import Channel, ChannelType
-from desk.models import Contact, ContactIdentity, Conversation, Message, Team
+from desk.models import (
+    CapturedData,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Message,
+    Team,
+)
 from desk.services.conversations import _next_conversation_id, protocol_format
 from portal.models import InternalMessage
 from routing.models import ConversationEvent, Disposition, RoutingState, TeamMembership
@@ -331,5 +346,24 @@ def dataset_build(tenant: Tenant) -> Dataset:
         ):
             InternalMessage.objects.create(
                 sender=sender, recipient=recipient, text=CHAT_TEXT, created_at=at
+            )
+
+        for conversation, key, value, source, by, at in (
+            (c1, "bairro", "Centro", "flow", None, sp(10, 9, 1)),
+            (c1, "tipo_solicitacao", "Consulta", "agent", ana, sp(10, 9, 5)),
+            (c1, "bairro", "Jardim América", "agent", ana, sp(10, 9, 20)),
+            (c2, "bairro", "Centro", "flow", None, sp(10, 23, 31)),
+            (c2, "telefone_contato", "(11) 98765-4321", "flow", None, sp(10, 23, 32)),
+            (c3, "bairro", "Centro", "flow", None, sp(11, 10, 1)),
+            (c3, "tipo_solicitacao", "Consulta", "api", None, sp(11, 10, 30)),
+        ):
+            CapturedData.objects.create(
+                conversation=conversation,
+                key=key,
+                label=key.replace("_", " ").capitalize(),
+                value=value,
+                source=source,
+                captured_by=by,
+                captured_at=at,
             )
     return data

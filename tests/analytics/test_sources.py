@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 
 SOURCES = [
     "billing.usage",
+    "desk.captured_data",
     "desk.conversations",
     "desk.messages",
     "portal.internal_messages",
@@ -59,6 +60,7 @@ EXPECTED_KINDS = {
     "conversation.transferred": 1,
     "conversation.wait": 4,
     "csat": 2,
+    "flow.data": 7,
     "message": 14,
     "usage": 14,
 }
@@ -265,6 +267,7 @@ def test_rebuild_gives_the_same_rows(data: Dataset, ch: Client) -> None:
     assert result.rows["routing.events"] == 14
     assert result.rows["billing.usage"] == 14
     assert result.rows["portal.internal_messages"] == 7
+    assert result.rows["desk.captured_data"] == 7
 
 
 @pytest.mark.req("6.5.48.11")
