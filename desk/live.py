@@ -44,6 +44,7 @@ from django.views.decorators.http import require_GET
 
 from desk.events import live_channel
 from desk.visibility import Visibility, visible_to
+from security.masking import Masker, masker_for
 
 logger = logging.getLogger("desk.live")
 
@@ -256,6 +257,27 @@ def staff_shape(event: Event) -> Event:
     return {key: event[key] for key in ("id", "type", "payload", "at") if key in event}
 
 
+# Payload keys that may carry what a citizen or an agent typed (a message, a chat preview, a
+# sender's name): masked for a user without view_sensitive_data (6.5.23.10).
+MASKED_PAYLOAD_KEYS = frozenset({"text", "sender_name"})
+
+
+def masked_staff_shape(masker: Masker) -> Shape:
+    """`staff_shape`, with the typed text of each payload through the user's masker."""
+
+    def shape(event: Event) -> Event:
+        shaped = staff_shape(event)
+        payload = shaped.get("payload")
+        if masker.enabled and isinstance(payload, dict):
+            shaped["payload"] = {
+                key: masker.mask(value) if key in MASKED_PAYLOAD_KEYS else value
+                for key, value in payload.items()
+            }
+        return shaped
+
+    return shape
+
+
 def parse_last_event_id(value: str | None) -> int | None:
     if not value:
         return None
@@ -392,11 +414,13 @@ async def live_events(request: HttpRequest) -> HttpResponseBase:
         return JsonResponse(
             {"detail": _("Seu papel não permite acompanhar atendimentos.")}, status=403
         )
+    masker = await sync_to_async(masker_for)(user)
     schema_name = request.tenant.schema_name  # type: ignore[attr-defined]
     return sse_response(
         event_stream(
             schema_name=schema_name,
             accept=_staff_accept(visibility),
+            shape=masked_staff_shape(masker),
             last_event_id=request_last_event_id(request),
         )
     )

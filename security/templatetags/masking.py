@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.db.models import Model
 
 from security.masking import mask_text
 
@@ -13,5 +14,9 @@ register = template.Library()
 
 @register.filter(name="mask")
 def mask(value: Any, user: Any) -> Any:
-    # Not marked safe: the masked text is escaped like any other variable.
+    # A model (`{{ conversation.contact|mask:user }}`) renders as its text, which for a contact
+    # without a name is the phone number: mask that text. Not marked safe: the masked text is
+    # escaped like any other variable.
+    if isinstance(value, Model):
+        value = str(value)
     return mask_text(value, user)
