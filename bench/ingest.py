@@ -10,11 +10,26 @@ with the channel's app secret for `--seconds` from `--concurrency` concurrent cl
 message from one of `--contacts` citizens. When the traffic stops it waits until every stored
 event is processed (message stored, usage metered, conversation queued).
 
+The channel's provider is the WhatsApp Cloud API simulator (channels.providers.whatsapp.
+simulator), served by a process of its own on 127.0.0.1 with the channel's credentials. By
+default the tenant sends no automatic reply (the protocol notice is off, and a team's queue
+notice is off until configured), so the run measures exactly what the issue counts. With
+`--protocol-notice` every new conversation also queues the protocol message, and the outbox
+worker delivers it to the simulator, accepted and metered as in production: that work is part
+of what a first message costs. It must not fail against an address where nothing listens:
+refused sends, retried with backoff, take worker time no production system spends.
+"Fully processed" is what the issue asks for: the inbound message stored, metered and its
+conversation queued (the inbox event `processed`); outbound deliveries are not waited for.
+
 Reports: intake requests/s and latency p50/p99 (time to the 200), sustained messages/s fully
 processed (from the first request to the last event processed), and, in the same run, the
 ceiling: single-row INSERT ... COMMIT per statement into a plain table of the same PostgreSQL,
 from as many connections as there are worker processes. The last line is one JSON object:
-msgs_per_s, intake_p50_ms, intake_p99_ms, ceiling_per_s, ratio (= msgs_per_s / ceiling_per_s).
+msgs_per_s, intake_p50_ms, intake_p99_ms, ceiling_per_s, ratio (= msgs_per_s / ceiling_per_s),
+and the CPU the web and worker processes spent per request and per event while the run lasted
+(intake_cpu_ms_per_request, worker_cpu_ms_per_event): on a shared machine the wall-clock
+figures move with everyone else's load, the CPU cost of the work much less, so compare those
+between two runs.
 """
 
 from __future__ import annotations
@@ -53,7 +68,54 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def _prepare(options: argparse.Namespace) -> dict[str, Any]:
+SIMULATOR_SCRIPT = """
+import sys
+import time
+
+from channels.providers.whatsapp.simulator import WhatsAppSimulator
+
+phone, waba, token, secret, verify = sys.argv[1:6]
+with WhatsAppSimulator(
+    phone_number_id=phone,
+    business_account_id=waba,
+    access_token=token,
+    app_secret=secret,
+    verify_token=verify,
+) as simulator:
+    print(simulator.base_url, flush=True)
+    while True:
+        simulator.sent.clear()  # nothing reads them here; keep the memory flat
+        time.sleep(1)
+"""
+
+
+def _simulator_start(credentials: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """The provider's API, in a process of its own (its threads never slow the driver)."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SIMULATOR_SCRIPT,
+            credentials["phone_number_id"],
+            credentials["business_account_id"],
+            credentials["access_token"],
+            credentials["app_secret"],
+            credentials["verify_token"],
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    base_url = process.stdout.readline().decode().strip()
+    if not base_url.startswith("http://127.0.0.1:"):
+        process.kill()
+        raise SystemExit("the WhatsApp simulator did not start")
+    return process, base_url
+
+
+def _prepare(
+    options: argparse.Namespace, sandbox_base_url: str, credentials: dict[str, str]
+) -> dict[str, Any]:
     """Migrates, provisions the tenant and its WhatsApp channel; returns what the driver needs."""
     from django.core.management import call_command
     from django_tenants.utils import schema_context
@@ -75,28 +137,20 @@ def _prepare(options: argparse.Namespace) -> dict[str, Any]:
         admin_name="Admin",
         admin_email="admin@bancada.gov.br",
     )
-    app_secret = secrets.token_hex(16)
-    phone_number_id = "106540352242922"
     with schema_context(result.tenant.schema_name):
         channel_create(
             actor=Actor.command("bench"),
             type=ChannelType.WHATSAPP,
             name="WhatsApp",
             mode=ChannelMode.SANDBOX,
-            sandbox_base_url="http://127.0.0.1:9",
+            sandbox_base_url=sandbox_base_url,
             protocol_notice=options.protocol_notice,
-            credentials={
-                "phone_number_id": phone_number_id,
-                "business_account_id": "102290129340398",
-                "access_token": secrets.token_urlsafe(24),
-                "app_secret": app_secret,
-                "verify_token": secrets.token_urlsafe(12),
-            },
+            credentials=credentials,
         )
     return {
         "schema": result.tenant.schema_name,
-        "app_secret": app_secret,
-        "phone_number_id": phone_number_id,
+        "app_secret": credentials["app_secret"],
+        "phone_number_id": credentials["phone_number_id"],
     }
 
 
@@ -152,6 +206,32 @@ def _start(options: argparse.Namespace, port: int) -> list[subprocess.Popen[byte
         env={**env, "DATABASE_CONN_MAX_AGE": "300"},
     )
     return [web, worker]
+
+
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (Linux /proc). Less
+    sensitive than wall time to what else the machine runs: the cost of the work itself."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, frontier = {root}, [root]
+    while frontier:
+        current = frontier.pop()
+        for pid, parent in parents.items():
+            if parent == current and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(times.get(pid, 0.0) for pid in tree)
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -310,15 +390,32 @@ def main() -> None:
     options = parser.parse_args()
 
     use_fresh_database(DATABASE)
-    print("preparing database, tenant and channel", flush=True)
-    context = _prepare(options)
+    credentials = {
+        "phone_number_id": "106540352242922",
+        "business_account_id": "102290129340398",
+        "access_token": "EAA" + secrets.token_urlsafe(24),
+        "app_secret": secrets.token_hex(16),
+        "verify_token": secrets.token_urlsafe(12),
+    }
+    simulator, sandbox_base_url = _simulator_start(credentials)
+    print(
+        f"preparing database, tenant and channel (provider simulator at {sandbox_base_url})",
+        flush=True,
+    )
+    try:
+        context = _prepare(options, sandbox_base_url, credentials)
+    except BaseException:
+        _stop([simulator])
+        raise
     from django.db import connection
 
     connection.close()
     port = _free_port()
-    processes = _start(options, port)
+    web, worker = _start(options, port)
+    processes = [simulator, web, worker]
     try:
         _wait_ready(port)
+        cpu_before = {"web": _cpu_seconds(web.pid), "worker": _cpu_seconds(worker.pid)}
         print(
             f"driving signed webhooks for {options.seconds:.0f} s "
             f"({options.concurrency} clients, {options.workers} worker processes)",
@@ -337,6 +434,8 @@ def main() -> None:
             time.sleep(0.25)
             processed, failed, total = _processed(context["schema"])
         finished = time.time()
+        web_cpu = _cpu_seconds(web.pid) - cpu_before["web"]
+        worker_cpu = _cpu_seconds(worker.pid) - cpu_before["worker"]
     finally:
         _stop(processes)
     print(
@@ -374,6 +473,12 @@ def main() -> None:
         f"p99 {p99:.1f} ms; ceiling {ceiling:.0f} inserts/s",
         flush=True,
     )
+    web_cpu_ms = 1000 * web_cpu / accepted if accepted else 0.0
+    worker_cpu_ms = 1000 * worker_cpu / processed if processed else 0.0
+    print(
+        f"CPU: intake {web_cpu_ms:.1f} ms per request, workers {worker_cpu_ms:.1f} ms per event",
+        flush=True,
+    )
     print(
         json.dumps(
             {
@@ -383,6 +488,8 @@ def main() -> None:
                 "intake_p99_ms": round(p99, 2),
                 "ceiling_per_s": round(ceiling, 1),
                 "ratio": round(msgs_per_s / ceiling, 3) if ceiling else None,
+                "intake_cpu_ms_per_request": round(web_cpu_ms, 2),
+                "worker_cpu_ms_per_event": round(worker_cpu_ms, 2),
             }
         )
     )

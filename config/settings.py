@@ -98,7 +98,8 @@ ROOT_URLCONF = "config.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 
 MIDDLEWARE = [
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # django-tenants' TenantMainMiddleware, with the webhook host's look-up cached (issue 3).
+    "channels.intake.middleware.TenantRoutingMiddleware",
     "core.middleware.RequestContextMiddleware",
     # IP allow/block lists (6.5.23.9), before anything else reads the request; not /webhooks/.
     "security.middleware.IpAccessMiddleware",

@@ -53,7 +53,7 @@ from desk.models import (
 )
 from desk.payloads import conversation_payload, message_payload
 from desk.queueing import media_queue
-from desk.services.contacts import identity_for_inbound, identity_window_extend
+from desk.services.contacts import identity_for_inbound
 from desk.services.conversations import conversation_for_inbound, conversation_touch
 from desk.services.locks import lock_sender
 from desk.services.metering import meter_inbound
@@ -108,24 +108,30 @@ def inbound_message_store(
         channel=channel, provider_message_id=inbound.provider_message_id
     ).exists():
         return None
-    identity, _created = identity_for_inbound(
+    # 6.6.3.6: 24 h from the citizen's last message. The provider's timestamp is when they sent
+    # it; a provider clock ahead of ours must not stretch the window, so cap it.
+    anchor = min(inbound.timestamp, event.received_at)
+    identity, identity_created = identity_for_inbound(
         channel=channel,
         external_id=inbound.sender_id,
         name=inbound.sender_name,
         phone=inbound.sender_phone,
         now=now,
+        last_inbound_at=anchor,
     )
-    # 6.6.3.6: 24 h from the citizen's last message. The provider's timestamp is when they sent
-    # it; a provider clock ahead of ours must not stretch the window, so cap it.
-    anchor = min(inbound.timestamp, event.received_at)
-    identity_window_extend(identity, anchor)
+    # A new identity is created with the window open from `anchor`; an existing one had it
+    # extended (never moved back) by the statement that found it.
     # 6.5.32: a score answering a pending survey goes to the surveyed (closed) conversation.
     surveyed = survey_answer_conversation(identity=identity, text=inbound.text, now=now)
     if surveyed is not None:
         conversation, conversation_created = surveyed, False
     else:
         conversation, conversation_created = conversation_for_inbound(
-            identity=identity, channel=channel, now=now
+            identity=identity,
+            channel=channel,
+            now=now,
+            identity_created=identity_created,
+            touch=True,  # an existing conversation comes back with last_message_at = now
         )
     message = Message.objects.create(
         conversation=conversation,
@@ -146,7 +152,7 @@ def inbound_message_store(
         inbox_event_id=event.pk,
         created_at=now,
     )
-    if not conversation_created:
+    if surveyed is not None:
         conversation_touch(conversation, now)
     # The receipt time is fixed at intake, so a retry meters the same month.
     meter_inbound(

@@ -51,6 +51,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from desk.models import Conversation
+from desk.services.search_path import search_path_pinned
 from routing.errors import Conflict, NotAllowed
 from routing.locks import lock_team_queue
 from routing.models import (
@@ -195,7 +196,7 @@ def dispatch_once(team_id: int, *, now: datetime | None = None) -> tuple[int, in
     None when the queue is empty or nobody can take more."""
     from routing.services.codenames import codename_held  # imports this module
 
-    with transaction.atomic():
+    with transaction.atomic(), search_path_pinned():
         lock_team_queue(team_id)
         routing = (
             ConversationRouting.objects.select_for_update(skip_locked=True)
@@ -384,7 +385,7 @@ def queue_estimate_minutes(team_id: int, position: int) -> int:
 
 def queue_notice_send(conversation_id: int) -> None:
     """Tells a waiting citizen their position (and the estimate), as the team configures."""
-    with transaction.atomic():
+    with transaction.atomic(), search_path_pinned():
         routing = (
             ConversationRouting.objects.select_for_update()
             .filter(pk=conversation_id, state=RoutingState.WAITING)

@@ -67,6 +67,7 @@ def route_conversation(
     first_text: str | None = None,
     now: datetime | None = None,
     actor: Actor = ROUTER,
+    created_here: bool = False,
 ) -> RoutingOutcome:
     """Puts a conversation that needs a person into the right queue, once.
 
@@ -75,12 +76,21 @@ def route_conversation(
     available, its overflow applies: another team or a message. A first message that is a
     start-stop word (6.5.54) starts nothing: the conversation is closed at once, silently.
     Assignment happens after commit (the fair dispatcher), then the queue notice.
+
+    `created_here`: the pipeline's case, a conversation the caller created (with its channel)
+    in the transaction that is still open. Nobody else can see it yet, let alone route or
+    close it, so it is not read again and its routing row is inserted without the savepoint
+    that guards against a concurrent router; everything still commits or rolls back with the
+    caller's transaction.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        conversation = Conversation.objects.select_related("channel").get(pk=conversation.pk)
-        if conversation.status == ConversationStatus.CLOSED:
-            return RoutingOutcome(result="already_closed", team_id=conversation.team_id)
+    if created_here and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("created_here needs the transaction that created the conversation")
+    with transaction.atomic(savepoint=not created_here):
+        if not created_here:
+            conversation = Conversation.objects.select_related("channel").get(pk=conversation.pk)
+            if conversation.status == ConversationStatus.CLOSED:
+                return RoutingOutcome(result="already_closed", team_id=conversation.team_id)
         routing = ConversationRouting(
             conversation=conversation,
             state=RoutingState.WAITING,
@@ -88,12 +98,15 @@ def route_conversation(
             waiting_since=now,
             first_queued_at=now,
         )
-        try:
-            with transaction.atomic():
-                routing.save(force_insert=True)
-        except IntegrityError:
-            existing = ConversationRouting.objects.get(pk=conversation.pk)
-            return RoutingOutcome(result="already_routed", team_id=existing.team_id)
+        if created_here:
+            routing.save(force_insert=True)
+        else:
+            try:
+                with transaction.atomic():
+                    routing.save(force_insert=True)
+            except IntegrityError:
+                existing = ConversationRouting.objects.get(pk=conversation.pk)
+                return RoutingOutcome(result="already_routed", team_id=existing.team_id)
         surveys_supersede(conversation.identity_id)
 
         word = start_stop_match(first_text)
@@ -177,7 +190,15 @@ def route_conversation(
                     )
             break
 
-        conversation_sync(routing, at=now)
+        if not (
+            created_here
+            and conversation.status == ConversationStatus.QUEUED
+            and conversation.team_id == routing.team_id
+            and conversation.closed_at is None
+        ):
+            # A conversation created queued in this team by the open transaction is already
+            # in sync (invisible to everyone else, its row is what the caller wrote).
+            conversation_sync(routing, at=now)
         event_record(
             routing=routing, kind=EventKind.QUEUED, actor=actor, at=now, data={"teams": visited}
         )
@@ -270,7 +291,7 @@ def inbound_received(
     """The pipeline's one call per stored citizen message: a new conversation is routed
     (unless the flow runtime owns it), a message to a paused agent gets the auto-reply."""
     if created:
-        return route_conversation(conversation, first_text=message.text)
+        return route_conversation(conversation, first_text=message.text, created_here=True)
     # 6.5.58.5: still waiting, never taken, and the citizen typed an agent's codename.
     held_team = codename_redirect(conversation, message.text, actor=ROUTER)
     if held_team is not None:

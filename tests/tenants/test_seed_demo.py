@@ -16,7 +16,7 @@ from routing.models import TeamMembership
 from tenants.demo import DEMO_PASSWORD, DEMO_USERS
 from tenants.models import Tenant
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _state(tenant: Tenant) -> tuple[int, int, list[tuple[str, str]]]:
