@@ -8,4 +8,6 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the export sources this app owns (the audit log); other apps register
         # theirs from their own ready() with analytics.export.register_source.
-        from analytics import sources  # noqa: F401
+        from analytics import controlplane_metrics, sources  # noqa: F401
+
+        controlplane_metrics.register()

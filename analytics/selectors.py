@@ -15,6 +15,7 @@ from analytics.export import gaps_query, sources, tenants_exportable
 from analytics.models import ExportWatermark, SavedReport
 from core.permissions import has_capability
 from routing.models import TeamMembership
+from tenants.models import Tenant
 
 
 @dataclass(frozen=True)
@@ -40,25 +41,43 @@ def export_lag_all_tenants(*, now: datetime | None = None) -> list[ExportLag]:
     lags: list[ExportLag] = []
     for tenant in tenants_exportable():
         with schema_context(tenant.schema_name):
-            for source in sources():
-                mark = marks.get((tenant.pk, source.name))
-                exported = mark.exported_through if mark else 0
-                gaps = [(int(first), int(last)) for first, last in (mark.gaps if mark else [])]
-                pending = source.rows().filter(Q(pk__gt=exported) | gaps_query(gaps))
-                figures = pending.aggregate(oldest=Min(source.time_field))
-                oldest = figures["oldest"]
-                lags.append(
-                    ExportLag(
-                        tenant_id=tenant.pk,
-                        tenant_slug=tenant.slug,
-                        source=source.name,
-                        watermark=mark.watermark if mark else 0,
-                        exported_through=exported,
-                        pending_rows=pending.count() if oldest is not None else 0,
-                        lag_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
-                        last_export_at=mark.last_export_at if mark else None,
-                    )
-                )
+            lags.extend(export_lag_of(tenant, now=now, marks=marks))
+    return lags
+
+
+def export_lag_of(
+    tenant: Tenant,
+    *,
+    now: datetime | None = None,
+    marks: dict[tuple[int, str], ExportWatermark] | None = None,
+) -> list[ExportLag]:
+    """Export lag of one tenant, per source; runs in the tenant's schema."""
+    now = now or timezone.now()
+    if marks is None:
+        marks = {
+            (mark.tenant_id, mark.source): mark
+            for mark in ExportWatermark.objects.filter(tenant_id=tenant.pk)
+        }
+    lags: list[ExportLag] = []
+    for source in sources():
+        mark = marks.get((tenant.pk, source.name))
+        exported = mark.exported_through if mark else 0
+        gaps = [(int(first), int(last)) for first, last in (mark.gaps if mark else [])]
+        pending = source.rows().filter(Q(pk__gt=exported) | gaps_query(gaps))
+        figures = pending.aggregate(oldest=Min(source.time_field))
+        oldest = figures["oldest"]
+        lags.append(
+            ExportLag(
+                tenant_id=tenant.pk,
+                tenant_slug=tenant.slug,
+                source=source.name,
+                watermark=mark.watermark if mark else 0,
+                exported_through=exported,
+                pending_rows=pending.count() if oldest is not None else 0,
+                lag_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+                last_export_at=mark.last_export_at if mark else None,
+            )
+        )
     return lags
 
 

@@ -15,8 +15,9 @@ from django_tenants.utils import schema_context
 from analytics import export
 from analytics.export import source_export_batch, source_get, tenant_export
 from analytics.models import ExportWatermark
-from analytics.selectors import export_lag_all_tenants
+from analytics.selectors import export_lag_all_tenants, export_lag_of
 from analytics.tasks import export_all_tenants
+from controlplane.metrics import metric_provider
 from security.models import AuditEntry
 from tenants.models import Tenant
 from tests.analytics.conftest import AuditAt, clickhouse_count, postgres_count
@@ -197,6 +198,7 @@ def test_a_gap_that_never_fills_settles_after_the_settle_time(
     assert (mark.watermark, mark.gaps) == (created[-1].pk, [])
 
 
+@pytest.mark.req("6.2.13")
 def test_export_lag_per_tenant_and_source(tenant: Tenant, audit_at: AuditAt) -> None:
     # Given entries not exported yet, the oldest written in March
     entries(audit_at, tenant, 3)
@@ -214,6 +216,14 @@ def test_export_lag_per_tenant_and_source(tenant: Tenant, audit_at: AuditAt) -> 
     assert before.pending_rows == postgres_count(tenant)
     assert before.lag_seconds == 3600.0
     assert before.last_export_at is None
+
+    # and the operators' dashboard shows the client's lag (the oldest pending row of any source)
+    provider = metric_provider("analytics_export_lag")
+    assert provider is not None
+    with schema_context(tenant.schema_name):
+        shown = provider.count(tenant, now)
+        per_source = export_lag_of(tenant)
+    assert shown == round(max(item.lag_seconds for item in per_source)) > 0
 
     # When exported, there is no lag
     tenant_export(tenant=tenant, wait=True, only=[AUDIT])
