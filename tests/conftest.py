@@ -9,6 +9,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+import redis
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -30,6 +32,10 @@ TENANTS = {
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    # The test database is made anew for each run; the Redis database of this worker must be
+    # too, or state an earlier run left (simulator transcripts, caches keyed by ids that the
+    # new database hands out again) leaks into this one.
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
     with django_db_blocker.unblock():
         call_command("migrate_all", verbosity=0)
         public_tenant_ensure()
