@@ -18,6 +18,8 @@ judged by its token alone. No cookie is used: the widget lives on someone else's
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
@@ -104,17 +106,38 @@ def _preflight(request: HttpRequest, channel: Channel | None) -> HttpResponse:
     return _cors(HttpResponse(status=204), request, channel)
 
 
-@csrf_exempt
-def widget_config(request: HttpRequest, channel_key: str) -> HttpResponse:
-    channel = webchat_channel_get(channel_key)
-    if request.method == "OPTIONS":
-        return _preflight(request, channel)
-    if request.method != "GET":
-        return _error(_("Método não permitido."), 405)
-    reason = _refusal(request, channel, need_origin=False)
-    if reason:
-        return _refused(request, channel, reason)
-    assert channel is not None
+WidgetView = Callable[[HttpRequest, Channel], HttpResponse]
+
+
+def widget_endpoint(
+    method: str, *, need_origin: bool
+) -> Callable[[WidgetView], Callable[[HttpRequest, str], HttpResponse]]:
+    """What every widget endpoint does first, in one place: find the channel by its key,
+    answer the CORS preflight, refuse other methods, refuse unknown channels and unlisted
+    origins (`need_origin`: a page must name itself), then call the view with the channel."""
+
+    def decorate(view: WidgetView) -> Callable[[HttpRequest, str], HttpResponse]:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, channel_key: str) -> HttpResponse:
+            channel = webchat_channel_get(channel_key)
+            if request.method == "OPTIONS":
+                return _preflight(request, channel)
+            if request.method != method:
+                return _error(_("Método não permitido."), 405)
+            reason = _refusal(request, channel, need_origin=need_origin)
+            if reason:
+                return _refused(request, channel, reason)
+            assert channel is not None
+            return view(request, channel)
+
+        return wrapper
+
+    return decorate
+
+
+@widget_endpoint("GET", need_origin=False)
+def widget_config(request: HttpRequest, channel: Channel) -> HttpResponse:
     return _cors(
         _json(
             {
@@ -130,17 +153,8 @@ def widget_config(request: HttpRequest, channel_key: str) -> HttpResponse:
     )
 
 
-@csrf_exempt
-def visitor_token(request: HttpRequest, channel_key: str) -> HttpResponse:
-    channel = webchat_channel_get(channel_key)
-    if request.method == "OPTIONS":
-        return _preflight(request, channel)
-    if request.method != "POST":
-        return _error(_("Método não permitido."), 405)
-    reason = _refusal(request, channel, need_origin=True)
-    if reason:
-        return _refused(request, channel, reason)
-    assert channel is not None
+@widget_endpoint("POST", need_origin=True)
+def visitor_token(request: HttpRequest, channel: Channel) -> HttpResponse:
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
@@ -171,17 +185,8 @@ def visitor_message(request: HttpRequest, channel_key: str) -> HttpResponse:
     return webchat_webhook(request, account_id=channel_key)
 
 
-@csrf_exempt
-def visitor_upload(request: HttpRequest, channel_key: str) -> HttpResponse:
-    channel = webchat_channel_get(channel_key)
-    if request.method == "OPTIONS":
-        return _preflight(request, channel)
-    if request.method != "POST":
-        return _error(_("Método não permitido."), 405)
-    reason = _refusal(request, channel, need_origin=True)
-    if reason:
-        return _refused(request, channel, reason)
-    assert channel is not None
+@widget_endpoint("POST", need_origin=True)
+def visitor_upload(request: HttpRequest, channel: Channel) -> HttpResponse:
     claims = visitor_claims(channel, bearer_token(request.headers))
     if claims is None:
         return _cors(_error(_("Sessão do visitante inválida ou expirada."), 401), request, channel)
@@ -246,17 +251,8 @@ def _message_out(request: HttpRequest, message: Message) -> dict[str, Any]:
     }
 
 
-@csrf_exempt
-def visitor_conversation_view(request: HttpRequest, channel_key: str) -> HttpResponse:
-    channel = webchat_channel_get(channel_key)
-    if request.method == "OPTIONS":
-        return _preflight(request, channel)
-    if request.method != "GET":
-        return _error(_("Método não permitido."), 405)
-    reason = _refusal(request, channel, need_origin=False)
-    if reason:
-        return _refused(request, channel, reason)
-    assert channel is not None
+@widget_endpoint("GET", need_origin=False)
+def visitor_conversation_view(request: HttpRequest, channel: Channel) -> HttpResponse:
     claims = visitor_claims(channel, bearer_token(request.headers) or request.GET.get("token"))
     if claims is None:
         return _cors(_error(_("Sessão do visitante inválida ou expirada."), 401), request, channel)
