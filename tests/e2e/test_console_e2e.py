@@ -191,6 +191,7 @@ def test_a_whatsapp_message_reaches_the_console_live_and_the_agent_answers(
 
 @pytest.mark.req("6.5.64")
 @pytest.mark.req("6.5.58.6")
+@pytest.mark.req("6.5.28")
 def test_the_console_works_on_a_phone(
     browser: Any, asgi_server: LiveServer, desk_setup: Desk, contexts: list[Any]
 ) -> None:
