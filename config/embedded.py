@@ -20,7 +20,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 DATA_DIR = Path(__file__).resolve().parent.parent / ".data"
 
@@ -47,6 +47,8 @@ class EmbeddedServices:
         env: dict[str, str] = {}
         if not os.environ.get("DATABASE_URL"):
             env["DATABASE_URL"] = self._postgres(database)
+        else:
+            _database_create_if_missing(os.environ["DATABASE_URL"])
         if not os.environ.get("REDIS_URL"):
             env["REDIS_URL"] = self._redis()
         if clickhouse and not os.environ.get("CLICKHOUSE_URL"):
@@ -156,3 +158,32 @@ def _process_stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _database_create_if_missing(url: str) -> None:
+    """The server named by DATABASE_URL runs, but its database may not exist yet (a fresh
+    machine, or a benchmark that dropped it): create it, as for the embedded server. The test
+    run's live server connects to it besides the test database."""
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if not name:
+        return
+    conninfo = {
+        "host": unquote(parsed.hostname or "") or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "user": unquote(parsed.username or "postgres"),
+        "password": unquote(parsed.password or ""),
+        "dbname": "postgres",
+    }
+    try:
+        with psycopg.connect(**conninfo, autocommit=True) as connection:  # type: ignore[arg-type]
+            exists = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+            if not exists:
+                connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error:
+        # Not ours to create (no rights, or no server): Django reports it clearly later.
+        return
